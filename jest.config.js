@@ -1,0 +1,9 @@
+/** Unit tests call the TypeScript sources through ts-jest; integration tests drive the built CLI (dist/) as child processes. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  testTimeout: 60000,
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.js',
+}

@@ -1,0 +1,41 @@
+// The snapdelta command. Every command module registers itself here; errors
+// from any of them reach the one handler below, which picks the exit status
+// (src/errors.ts: toExitCode).
+import { Command, CommanderError } from 'commander'
+import createDebug from 'debug'
+import { toExitCode, ExitCode } from '../errors'
+import { registerMap } from './commands/map'
+
+const debug = createDebug('snapdelta:cli')
+
+/** Builds the command tree; exported so tests can inspect it. */
+export function buildProgram(): Command {
+  const program = new Command()
+  program
+    .name('snapdelta')
+    .description(
+      'Incremental backups of block devices from dm-snapshot / LVM snapshots: shows what changed\n' +
+        'between two snapshots as ordinary files (a read-only FUSE mount), and copies it exactly.',
+    )
+    .version(require('../../package.json').version)
+    .showHelpAfterError()
+    .exitOverride()
+  registerMap(program)
+  return program
+}
+
+/** Runs the CLI with `argv` (process.argv) and exits with a meaningful status. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; commander already printed what was wrong otherwise.
+      process.exit(err.exitCode === 0 ? ExitCode.ok : ExitCode.usage)
+    }
+    debug('%O', err)
+    process.stderr.write(`snapdelta: ${(err as Error).message ?? String(err)}\n`)
+    process.exit(toExitCode(err))
+  }
+}

@@ -1,0 +1,98 @@
+// chunks.map: the text contract users' scripts rely on. Lines starting with '#'
+// are comments; every other line starts with "OFFSET LENGTH" in bytes, decimal,
+// ascending, merged, non-overlapping; more fields may follow in later versions.
+import { InvalidInputError } from '../errors'
+
+export const CHUNKS_MAP_VERSION = 1
+
+export interface ChunksMapHeader {
+  chunkSizeBytes: number
+  deviceSizeBytes: number
+  changedChunks: number
+  runs: number
+  changedBytes: number
+  cowPath: string
+  snapshotPath: string
+}
+
+/** The comment block at the top of chunks.map. Keys are stable: parseChunksMap reads them back. */
+export function formatChunksMapHeader(h: ChunksMapHeader): string {
+  return (
+    `# snapdelta chunks.map version ${CHUNKS_MAP_VERSION}\n` +
+    '# each line: OFFSET LENGTH (bytes, decimal); copy these ranges from the new snapshot onto the backup\n' +
+    `# chunk_size_bytes ${h.chunkSizeBytes}\n` +
+    `# device_size_bytes ${h.deviceSizeBytes}\n` +
+    `# changed_chunks ${h.changedChunks}\n` +
+    `# runs ${h.runs}\n` +
+    `# changed_bytes ${h.changedBytes}\n` +
+    `# cow ${h.cowPath}\n` +
+    `# snapshot ${h.snapshotPath}\n`
+  )
+}
+
+/** One run's line. */
+export function formatChunksMapLine(offsetBytes: number, lengthBytes: number): string {
+  return `${offsetBytes} ${lengthBytes}\n`
+}
+
+/** Length in bytes of formatChunksMapLine's result, without building the string. */
+export function chunksMapLineBytes(offsetBytes: number, lengthBytes: number): number {
+  return decimalDigits(offsetBytes) + decimalDigits(lengthBytes) + 2
+}
+
+function decimalDigits(n: number): number {
+  let digits = 1
+  while (n >= 10) {
+    n = Math.floor(n / 10)
+    digits++
+  }
+  return digits
+}
+
+export interface ParsedChunksMap {
+  /** Values of '# key value' comments (header fields). */
+  comments: Map<string, string>
+  offsets: number[]
+  lengths: number[]
+}
+
+/** Parses chunks.map text; `source` names it in errors. Checks order and overlap. */
+export function parseChunksMap(text: string, source: string): ParsedChunksMap {
+  const comments = new Map<string, string>()
+  const offsets: number[] = []
+  const lengths: number[] = []
+  let previousEnd = 0
+  const lines = text.split('\n')
+  lines.forEach((line, i) => {
+    if (line === '') return
+    if (line.startsWith('#')) {
+      const m = /^#\s*(\w+)\s+(.*)$/.exec(line)
+      if (m) comments.set(m[1], m[2])
+      return
+    }
+    const fields = line.split(/\s+/)
+    const offset = Number(fields[0])
+    const length = Number(fields[1])
+    if (!/^\d+$/.test(fields[0] ?? '') || !/^\d+$/.test(fields[1] ?? '') || length === 0) {
+      throw new InvalidInputError(`${source}: line ${i + 1}: expected "OFFSET LENGTH" in decimal bytes, got "${line}"`)
+    }
+    if (offset < previousEnd) {
+      throw new InvalidInputError(`${source}: line ${i + 1}: run at ${offset} overlaps or precedes the run ending at ${previousEnd}; runs must be ascending`)
+    }
+    previousEnd = offset + length
+    offsets.push(offset)
+    lengths.push(length)
+  })
+  return { comments, offsets, lengths }
+}
+
+/** Name of a changed/ file: the run's offset as 16 lowercase hex digits. */
+export function changedFileName(offsetBytes: number): string {
+  return offsetBytes.toString(16).padStart(16, '0')
+}
+
+/** Offset encoded in a changed/ file name (a '-' suffix is allowed), or -1. */
+export function parseChangedFileName(name: string): number {
+  const m = /^([0-9a-f]{16})(-.*)?$/.exec(name)
+  return m ? parseInt(m[1], 16) : -1
+}

@@ -1,0 +1,55 @@
+// One snapshot generation: the old snapshot's exception table applied to the
+// new snapshot's content. Everything the mount, map, apply and send show comes from here.
+import path from 'path'
+import { readExceptionTableFromPath, runsForSnapshot, ExceptionTable } from '../cow/exception-table'
+import { ChunkRuns } from '../map/chunk-runs'
+import { BlockSource } from '../io/block-source'
+import { FileSource } from '../io/file-source'
+
+export interface GenerationSpec {
+  /** COW device (or image) of the older snapshot S1. */
+  cowPath: string
+  /** The newer snapshot S2 (never the live origin). */
+  snapshotPath: string
+  /** Directory name; default: the snapshot's base name. */
+  name?: string
+}
+
+export interface Generation {
+  readonly name: string
+  readonly cowPath: string
+  readonly snapshotPath: string
+  readonly table: ExceptionTable
+  readonly runs: ChunkRuns
+  /** Data source for every byte shown: the new snapshot. */
+  readonly snapshot: BlockSource
+  readonly openedAt: Date
+  close(): Promise<void>
+}
+
+/** Default generation name for a snapshot path: its base name without ".img". */
+export function defaultGenerationName(snapshotPath: string): string {
+  return path.basename(snapshotPath).replace(/\.img$/, '') || 'generation'
+}
+
+/** Reads the COW's table (O_DIRECT) and opens the snapshot; refuses any mismatch. */
+export async function openGeneration(spec: GenerationSpec): Promise<Generation> {
+  const table = await readExceptionTableFromPath(spec.cowPath)
+  const snapshot = await FileSource.open(spec.snapshotPath)
+  try {
+    const runs = runsForSnapshot(table, spec.snapshotPath, snapshot.sizeBytes)
+    return {
+      name: spec.name ?? defaultGenerationName(spec.snapshotPath),
+      cowPath: spec.cowPath,
+      snapshotPath: spec.snapshotPath,
+      table,
+      runs,
+      snapshot,
+      openedAt: new Date(),
+      close: () => snapshot.close(),
+    }
+  } catch (err) {
+    await snapshot.close()
+    throw err
+  }
+}

@@ -1,0 +1,14 @@
+// What the rest of snapdelta reads from: a file or block device of known size.
+// Implementations: FileSource (real files and devices), FaultySource (tests).
+
+export interface BlockSource {
+  /** Path shown in messages. */
+  readonly path: string
+  readonly sizeBytes: number
+  /**
+   * Fills `target` with the bytes at `offsetBytes`. The range must lie inside
+   * the source; a failed or short read throws DeviceIoError, it never leaves zeros.
+   */
+  readInto(target: Buffer, offsetBytes: number): Promise<void>
+  close(): Promise<void>
+}

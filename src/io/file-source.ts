@@ -1,0 +1,64 @@
+// BlockSource over a file or block device, read through the page cache.
+// Used for the snapshot side: a snapshot device only changes through itself,
+// so its page cache is never stale (unlike a COW device, see direct-reader.ts).
+import { promises as fsp } from 'fs'
+import { BlockSource } from './block-source'
+import { deviceSizeBytes } from './device-size'
+import { DeviceIoError, InvalidInputError, ioError } from '../errors'
+
+export class FileSource implements BlockSource {
+  private constructor(
+    readonly path: string,
+    readonly sizeBytes: number,
+    private readonly handle: fsp.FileHandle,
+  ) {}
+
+  /** Opens `path` read-only and learns its size. */
+  static async open(path: string): Promise<FileSource> {
+    let handle: fsp.FileHandle
+    try {
+      handle = await fsp.open(path, 'r')
+    } catch (err) {
+      throw new InvalidInputError(`cannot open ${path}: ${(err as Error).message}`, { cause: err })
+    }
+    try {
+      const size = await deviceSizeBytes(path, await handle.stat())
+      return new FileSource(path, size, handle)
+    } catch (err) {
+      await handle.close()
+      throw err
+    }
+  }
+
+  /** The file descriptor, for callers that stream large ranges themselves. */
+  get fd(): number {
+    return this.handle.fd
+  }
+
+  async readInto(target: Buffer, offsetBytes: number): Promise<void> {
+    if (offsetBytes < 0 || offsetBytes + target.length > this.sizeBytes) {
+      throw new DeviceIoError(
+        `read of ${target.length} bytes at ${offsetBytes} is outside ${this.path} (${this.sizeBytes} bytes)`,
+      )
+    }
+    let done = 0
+    while (done < target.length) {
+      let n: number
+      try {
+        ;({ bytesRead: n } = await this.handle.read(target, done, target.length - done, offsetBytes + done))
+      } catch (err) {
+        throw ioError(`read at byte ${offsetBytes + done} of`, this.path, err)
+      }
+      if (n === 0) {
+        throw new DeviceIoError(
+          `${this.path} ended at byte ${offsetBytes + done}, before its size ${this.sizeBytes}: it shrank or is unreadable`,
+        )
+      }
+      done += n
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close()
+  }
+}
