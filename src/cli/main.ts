@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander'
 import createDebug from 'debug'
 import { toExitCode, ExitCode } from '../errors'
 import { registerMap } from './commands/map'
+import { registerDemo } from './commands/demo'
 
 const debug = createDebug('snapdelta:cli')
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride()
   registerMap(program)
+  registerDemo(program)
   return program
 }
 
