@@ -5,6 +5,8 @@ import { readExceptionTableFromPath, runsForSnapshot, ExceptionTable } from '../
 import { ChunkRuns } from '../map/chunk-runs'
 import { BlockSource } from '../io/block-source'
 import { FileSource } from '../io/file-source'
+import { parseCowHeader, SNAP_MAGIC, SNAPSHOT_DISK_VERSION, COW_HEADER_BYTES } from '../format/cow-header'
+import { InvalidInputError } from '../errors'
 
 export interface GenerationSpec {
   /** COW device (or image) of the older snapshot S1. */
@@ -37,6 +39,7 @@ export async function openGeneration(spec: GenerationSpec): Promise<Generation> 
   const table = await readExceptionTableFromPath(spec.cowPath)
   const snapshot = await FileSource.open(spec.snapshotPath)
   try {
+    await refuseCowAsSnapshot(snapshot, spec.cowPath)
     const runs = runsForSnapshot(table, spec.snapshotPath, snapshot.sizeBytes)
     return {
       name: spec.name ?? defaultGenerationName(spec.snapshotPath),
@@ -51,5 +54,21 @@ export async function openGeneration(spec: GenerationSpec): Promise<Generation> 
   } catch (err) {
     await snapshot.close()
     throw err
+  }
+}
+
+// Passing the COW (or another snapshot's COW) as --snapshot gives a delta of
+// metadata and saved chunks: detectable from its header, so refuse it.
+async function refuseCowAsSnapshot(snapshot: BlockSource, cowPath: string): Promise<void> {
+  if (snapshot.sizeBytes < COW_HEADER_BYTES) return
+  const first = Buffer.alloc(COW_HEADER_BYTES)
+  await snapshot.readInto(first, 0)
+  const header = parseCowHeader(first)
+  if (header.magic === SNAP_MAGIC && header.version === SNAPSHOT_DISK_VERSION) {
+    throw new InvalidInputError(
+      `${snapshot.path} starts with a snapshot COW header: it is a COW device, not a snapshot. ` +
+        `Expected the new snapshot's device (e.g. /dev/mapper/vg-snap2, not /dev/mapper/vg-snap2-cow) ` +
+        `as --snapshot, with ${cowPath} as --cow`,
+    )
   }
 }
