@@ -5,6 +5,8 @@ import { Command, CommanderError } from 'commander'
 import createDebug from 'debug'
 import { toExitCode, ExitCode } from '../errors'
 import { registerMap } from './commands/map'
+import { registerMount } from './commands/mount'
+import { registerUmount } from './commands/umount'
 import { registerDemo } from './commands/demo'
 
 const debug = createDebug('snapdelta:cli')
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride()
   registerMap(program)
+  registerMount(program)
+  registerUmount(program)
   registerDemo(program)
   return program
 }

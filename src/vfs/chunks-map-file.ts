@@ -1,0 +1,86 @@
+// chunks.map as a file that scales to millions of runs: its size is computed
+// without building the text, and a read renders only the lines it covers,
+// found through a sparse index of where every INDEX_STRIDE-th line starts.
+import { ChunksMapHeader, chunksMapLineBytes, formatChunksMapHeader, formatChunksMapLine } from '../format/chunks-map-text'
+import { ChunkRuns } from '../map/chunk-runs'
+import { VfsFile } from './node'
+
+// Lines between index entries: a read walks at most this many line lengths
+// before it renders; the index costs 8 bytes per stride.
+const INDEX_STRIDE = 1024
+
+export class ChunksMapFile implements VfsFile {
+  readonly kind = 'file'
+  readonly sizeBytes: number
+  private readonly header: Buffer
+  /** lineStartBytes[k]: offset in the body (after the header) of line k * INDEX_STRIDE. */
+  private readonly lineStartBytes: Float64Array
+
+  constructor(
+    private readonly runs: ChunkRuns,
+    header: Omit<ChunksMapHeader, 'chunkSizeBytes' | 'deviceSizeBytes' | 'changedChunks' | 'runs' | 'changedBytes'>,
+  ) {
+    this.header = Buffer.from(
+      formatChunksMapHeader({
+        ...header,
+        chunkSizeBytes: runs.chunkSizeBytes,
+        deviceSizeBytes: runs.deviceSizeBytes,
+        changedChunks: runs.changedChunks,
+        runs: runs.count,
+        changedBytes: runs.changedBytes,
+      }),
+      'latin1',
+    )
+    this.lineStartBytes = new Float64Array(Math.ceil(runs.count / INDEX_STRIDE))
+    let bodyBytes = 0
+    for (let i = 0; i < runs.count; i++) {
+      if (i % INDEX_STRIDE === 0) this.lineStartBytes[i / INDEX_STRIDE] = bodyBytes
+      bodyBytes += this.lineBytes(i)
+    }
+    this.sizeBytes = this.header.length + bodyBytes
+  }
+
+  get allocatedBytes(): number {
+    return this.sizeBytes
+  }
+
+  async read(target: Buffer, offsetBytes: number): Promise<number> {
+    const n = Math.max(0, Math.min(target.length, this.sizeBytes - offsetBytes))
+    if (n === 0) return 0
+    const endBytes = offsetBytes + n
+    if (offsetBytes < this.header.length) this.header.copy(target, 0, offsetBytes, Math.min(endBytes, this.header.length))
+    if (endBytes <= this.header.length) return n
+    const bodyStart = Math.max(0, offsetBytes - this.header.length)
+    const bodyEnd = endBytes - this.header.length
+    let { line, lineStartBytes } = this.lineAt(bodyStart)
+    let text = ''
+    while (lineStartBytes + text.length < bodyEnd && line < this.runs.count) {
+      text += formatChunksMapLine(this.runs.offsetBytes(line), this.runs.lengthBytes(line))
+      line++
+    }
+    target.write(text.slice(bodyStart - lineStartBytes, bodyEnd - lineStartBytes), this.header.length + bodyStart - offsetBytes, 'latin1')
+    return n
+  }
+
+  /** The line containing body offset `bodyBytes`, and where it starts. */
+  private lineAt(bodyBytes: number): { line: number; lineStartBytes: number } {
+    let lo = 0
+    let hi = this.lineStartBytes.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1
+      if (this.lineStartBytes[mid] <= bodyBytes) lo = mid
+      else hi = mid - 1
+    }
+    let line = lo * INDEX_STRIDE
+    let lineStartBytes = this.lineStartBytes[lo]
+    for (let bytes = this.lineBytes(line); lineStartBytes + bytes <= bodyBytes; bytes = this.lineBytes(line)) {
+      lineStartBytes += bytes
+      line++
+    }
+    return { line, lineStartBytes }
+  }
+
+  private lineBytes(i: number): number {
+    return chunksMapLineBytes(this.runs.offsetBytes(i), this.runs.lengthBytes(i))
+  }
+}

@@ -1,0 +1,56 @@
+// One generation's directory: full.img, delta.img, chunks.map, changed/,
+// info.json. GENERATION_ENTRIES is the one list of what it holds.
+import { Generation } from '../generation/generation'
+import { ChangedDir } from './changed-dir'
+import { ChunksMapFile } from './chunks-map-file'
+import { DeltaImageFile } from './delta-image-file'
+import { VfsDir, VfsNode } from './node'
+import { StaticDir } from './static-dir'
+import { fullImageFile } from './snapshot-range-file'
+import { TextFile } from './text-file'
+
+/** What a node of a generation directory is built from. */
+export interface GenerationContext {
+  generation: Generation
+  mountedAt: Date
+}
+
+export type GenerationEntry = readonly [name: string, make: (context: GenerationContext) => VfsNode]
+
+/** The files of a generation directory, in listing order: add a new file here. */
+export const GENERATION_ENTRIES: readonly GenerationEntry[] = [
+  ['full.img', ({ generation }) => fullImageFile(generation.snapshot)],
+  ['delta.img', ({ generation }) => new DeltaImageFile(generation.runs, generation.snapshot)],
+  [
+    'chunks.map',
+    ({ generation }) => new ChunksMapFile(generation.runs, { cowPath: generation.cowPath, snapshotPath: generation.snapshotPath }),
+  ],
+  ['changed', ({ generation }) => new ChangedDir(generation.runs, generation.snapshot)],
+  ['info.json', (context) => new TextFile(JSON.stringify(generationInfo(context), null, 2) + '\n')],
+]
+
+/** The facts info.json shows. */
+export function generationInfo({ generation, mountedAt }: GenerationContext): Record<string, unknown> {
+  const { table, runs } = generation
+  return {
+    name: generation.name,
+    kind: 'delta',
+    chunkSizeBytes: runs.chunkSizeBytes,
+    deviceSizeBytes: runs.deviceSizeBytes,
+    changedChunks: runs.changedChunks,
+    runs: runs.count,
+    changedBytes: runs.changedBytes,
+    exceptions: table.exceptions,
+    cowPath: generation.cowPath,
+    cowSizeBytes: table.cowSizeBytes,
+    cowReadWithODirect: table.direct,
+    snapshotPath: generation.snapshotPath,
+    openedAt: generation.openedAt.toISOString(),
+    mountedAt: mountedAt.toISOString(),
+  }
+}
+
+/** The directory of one delta generation. */
+export function generationDir(context: GenerationContext): VfsDir {
+  return new StaticDir(GENERATION_ENTRIES.map(([name, make]) => [name, () => make(context)] as const))
+}

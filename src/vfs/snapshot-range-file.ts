@@ -1,0 +1,31 @@
+// A byte range of the new snapshot shown as a file: full.img (the whole
+// snapshot) and each file of changed/ (one run).
+import { BlockSource } from '../io/block-source'
+import { VfsFile } from './node'
+
+export class SnapshotRangeFile implements VfsFile {
+  readonly kind = 'file'
+
+  constructor(
+    private readonly snapshot: BlockSource,
+    private readonly startBytes: number,
+    readonly sizeBytes: number,
+  ) {}
+
+  get allocatedBytes(): number {
+    return this.sizeBytes
+  }
+
+  async read(target: Buffer, offsetBytes: number): Promise<number> {
+    const n = Math.max(0, Math.min(target.length, this.sizeBytes - offsetBytes))
+    if (n === 0) return 0
+    // Straight into the caller's buffer (the FUSE reply buffer): no copy.
+    await this.snapshot.readInto(n === target.length ? target : target.subarray(0, n), this.startBytes + offsetBytes)
+    return n
+  }
+}
+
+/** full.img: the new snapshot, byte for byte. */
+export function fullImageFile(snapshot: BlockSource): SnapshotRangeFile {
+  return new SnapshotRangeFile(snapshot, 0, snapshot.sizeBytes)
+}
