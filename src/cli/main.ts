@@ -8,6 +8,10 @@ import { registerMap } from './commands/map'
 import { registerMount } from './commands/mount'
 import { registerUmount } from './commands/umount'
 import { registerDemo } from './commands/demo'
+import { registerApply } from './commands/apply'
+import { registerVerify } from './commands/verify'
+import { registerSend } from './commands/send'
+import { registerReceive } from './commands/receive'
 
 const debug = createDebug('snapdelta:cli')
 
@@ -27,6 +31,10 @@ export function buildProgram(): Command {
   registerMount(program)
   registerUmount(program)
   registerDemo(program)
+  registerApply(program)
+  registerVerify(program)
+  registerSend(program)
+  registerReceive(program)
   return program
 }
 

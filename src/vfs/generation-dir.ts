@@ -8,6 +8,8 @@ import { VfsDir, VfsNode } from './node'
 import { StaticDir } from './static-dir'
 import { fullImageFile } from './snapshot-range-file'
 import { TextFile } from './text-file'
+import { deltaStreamFile } from './delta-stream-file'
+import { deltaBmapFile } from './delta-bmap-file'
 
 /** What a node of a generation directory is built from. */
 export interface GenerationContext {
@@ -26,6 +28,8 @@ export const GENERATION_ENTRIES: readonly GenerationEntry[] = [
     ({ generation }) => new ChunksMapFile(generation.runs, { cowPath: generation.cowPath, snapshotPath: generation.snapshotPath }),
   ],
   ['changed', ({ generation }) => new ChangedDir(generation.runs, generation.snapshot)],
+  ['delta.stream', ({ generation }) => deltaStreamFile(generation)],
+  ['delta.bmap', ({ generation }) => deltaBmapFile(generation)],
   ['info.json', (context) => new TextFile(JSON.stringify(generationInfo(context), null, 2) + '\n')],
 ]
 

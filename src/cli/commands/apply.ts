@@ -1,0 +1,40 @@
+// snapdelta apply: writes a generation's changed runs onto a backup.
+import { Command } from 'commander'
+import { applyToTarget } from '../../copy/apply'
+import { openGenerationDir } from '../../copy/generation-source'
+import { startProgress } from '../progress'
+import { printJson } from '../output'
+import { formatBytes } from '../../units'
+
+interface ApplyOptions {
+  quiet?: boolean
+  json?: boolean
+}
+
+/** Registers `snapdelta apply`. */
+export function registerApply(program: Command): void {
+  program
+    .command('apply')
+    .description(
+      'Write exactly the runs listed in GENDIR/chunks.map onto TARGET (a block device or a file of the snapshot\'s size),\n' +
+        'reading GENDIR/delta.img, or GENDIR/changed/ in a copied folder without delta.img. Writes nothing else,\n' +
+        'never truncates or extends TARGET, refuses a TARGET of another size, and fsyncs before reporting success.',
+    )
+    .argument('<GENDIR>', 'a generation directory on a mount, or a copy of one (chunks.map + changed/)')
+    .argument('<TARGET>', 'the backup: a block device or a regular file, exactly as large as the snapshot')
+    .option('-q, --quiet', 'no progress bar')
+    .option('--json', 'print a JSON summary')
+    .action(async (dir: string, targetPath: string, opts: ApplyOptions) => {
+      const source = await openGenerationDir(dir)
+      try {
+        const progress = startProgress('apply', source.runs.changedBytes, opts.quiet === true || opts.json === true)
+        const summary = await applyToTarget(source, targetPath, (bytes) => progress.advance(bytes)).finally(() => progress.stop())
+        if (opts.json) printJson(summary)
+        else if (!opts.quiet) {
+          process.stderr.write(`applied ${summary.runs} runs (${formatBytes(summary.bytesWritten)}) from ${dir} onto ${targetPath}; flushed\n`)
+        }
+      } finally {
+        await source.close()
+      }
+    })
+}

@@ -1,0 +1,49 @@
+// snapdelta receive: applies a delta stream (stdin or a file) onto a backup.
+import { Command } from 'commander'
+import { createReadStream } from 'fs'
+import { receiveStream } from '../../stream/receive'
+import { startProgress, Progress } from '../progress'
+import { printJson } from '../output'
+import { formatBytes } from '../../units'
+
+interface ReceiveOptions {
+  from?: string
+  quiet?: boolean
+  json?: boolean
+}
+
+/** Registers `snapdelta receive`. */
+export function registerReceive(program: Command): void {
+  program
+    .command('receive')
+    .description(
+      'Apply a delta stream (from `snapdelta send` or a mount\'s delta.stream) onto TARGET. The header is checked\n' +
+        'against TARGET before anything is written, every record before it is written; TARGET is fsynced.\n' +
+        'A cut or corrupted stream exits with status 5: the backup is incomplete; apply the same stream again.',
+    )
+    .argument('<TARGET>', 'the backup: a block device or a regular file, exactly as large as the snapshot')
+    .option('--from <file>', 'read the stream from FILE instead of stdin')
+    .option('-q, --quiet', 'no progress bar')
+    .option('--json', 'print a JSON summary')
+    .action(async (targetPath: string, opts: ReceiveOptions) => {
+      const input = opts.from ? createReadStream(opts.from, { highWaterMark: 1024 * 1024 }) : process.stdin
+      let progress: Progress | undefined
+      try {
+        const summary = await receiveStream(
+          input,
+          opts.from ?? 'the stream on stdin',
+          targetPath,
+          (header) => (progress = startProgress('receive', header.changedBytes, opts.quiet === true || opts.json === true)),
+          (bytes) => progress?.advance(bytes),
+        )
+        progress?.stop()
+        if (opts.json) printJson({ ...summary, header: { ...summary.header, identity: summary.header.identity.toString('hex') } })
+        else if (!opts.quiet) {
+          process.stderr.write(`received ${summary.records} records (${formatBytes(summary.bytesWritten)}) onto ${targetPath}; flushed\n`)
+        }
+      } finally {
+        progress?.stop()
+        input.destroy()
+      }
+    })
+}

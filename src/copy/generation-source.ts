@@ -1,0 +1,159 @@
+// Where apply, verify and send read a generation's changed bytes from: an
+// opened Generation (COW + snapshot), a generation directory on a mount
+// (chunks.map + delta.img), or a copy of one without delta.img (chunks.map +
+// changed/). All three answer the same question: the new snapshot's bytes
+// inside the runs.
+import { promises as fsp } from 'fs'
+import path from 'path'
+import { BlockSource } from '../io/block-source'
+import { FileSource } from '../io/file-source'
+import { ChunkRuns, chunkRunsFromByteRanges } from '../map/chunk-runs'
+import { Generation } from '../generation/generation'
+import { changedFileName, parseChangedFileName, parseChunksMap } from '../format/chunks-map-text'
+import { DeviceIoError, InvalidInputError, ioError } from '../errors'
+
+export interface GenerationSource {
+  /** What to name in messages: a directory or "COW + snapshot". */
+  readonly description: string
+  readonly runs: ChunkRuns
+  /** Fills `target` with the new snapshot's bytes at `offsetBytes`; the range must lie inside one run. */
+  readChanged(target: Buffer, offsetBytes: number): Promise<void>
+  /** The whole new snapshot when this source has it (full.img, or the snapshot itself). */
+  readonly full: BlockSource | undefined
+  close(): Promise<void>
+}
+
+/** A source over an opened Generation; closing it leaves the Generation open. */
+export function sourceFromGeneration(generation: Generation): GenerationSource {
+  return {
+    description: `${generation.cowPath} + ${generation.snapshotPath}`,
+    runs: generation.runs,
+    readChanged: (target, offsetBytes) => generation.snapshot.readInto(target, offsetBytes),
+    full: generation.snapshot,
+    close: async () => {},
+  }
+}
+
+/** Opens a generation directory (mounted or copied): chunks.map, then delta.img or else changed/. */
+export async function openGenerationDir(dir: string): Promise<GenerationSource> {
+  const mapPath = path.join(dir, 'chunks.map')
+  let text: string
+  try {
+    text = await fsp.readFile(mapPath, 'utf8')
+  } catch (err) {
+    throw new InvalidInputError(`${dir} is not a generation directory: cannot read ${mapPath}: ${(err as Error).message}`, { cause: err })
+  }
+  const runs = runsFromChunksMap(text, mapPath)
+  const full = await openIfPresent(path.join(dir, 'full.img'))
+  if (full && full.sizeBytes !== runs.deviceSizeBytes) {
+    await full.close()
+    throw new InvalidInputError(`${full.path} is ${full.sizeBytes} bytes but ${mapPath} says the device is ${runs.deviceSizeBytes} bytes`)
+  }
+  const delta = await openIfPresent(path.join(dir, 'delta.img'))
+  if (delta) {
+    if (delta.sizeBytes !== runs.deviceSizeBytes) {
+      await Promise.all([delta.close(), full?.close()])
+      throw new InvalidInputError(`${delta.path} is ${delta.sizeBytes} bytes but ${mapPath} says the device is ${runs.deviceSizeBytes} bytes`)
+    }
+    return {
+      description: dir,
+      runs,
+      readChanged: (target, offsetBytes) => delta.readInto(target, offsetBytes),
+      full,
+      close: async () => {
+        await Promise.all([delta.close(), full?.close()])
+      },
+    }
+  }
+  const files = await changedFiles(dir, runs)
+  return {
+    description: dir,
+    runs,
+    readChanged: (target, offsetBytes) => readFromChangedFile(files, runs, target, offsetBytes),
+    full,
+    close: async () => {
+      await full?.close()
+    },
+  }
+}
+
+/** Parses chunks.map text into runs; the device size comes from its device_size_bytes header. */
+export function runsFromChunksMap(text: string, source: string): ChunkRuns {
+  const parsed = parseChunksMap(text, source)
+  const chunkSizeBytes = headerNumber(parsed.comments, 'chunk_size_bytes', source)
+  const deviceSizeBytes = headerNumber(parsed.comments, 'device_size_bytes', source)
+  const ranges: Array<[number, number]> = []
+  parsed.offsets.forEach((offset, i) => {
+    const length = parsed.lengths[i]
+    const end = offset + length
+    // Runs are whole chunks, except a last one cut by the device's end.
+    if (offset % chunkSizeBytes !== 0 || (length % chunkSizeBytes !== 0 && end !== deviceSizeBytes) || end > deviceSizeBytes) {
+      throw new InvalidInputError(
+        `${source}: run "${offset} ${length}" is not made of whole ${chunkSizeBytes}-byte chunks inside the ${deviceSizeBytes}-byte device`,
+      )
+    }
+    ranges.push([offset, length])
+  })
+  return chunkRunsFromByteRanges(chunkSizeBytes, deviceSizeBytes, ranges)
+}
+
+function headerNumber(comments: Map<string, string>, key: string, source: string): number {
+  const value = comments.get(key)
+  if (value === undefined || !/^\d+$/.test(value) || Number(value) === 0) {
+    throw new InvalidInputError(`${source}: expected a "# ${key} N" header line with a positive number, got ${value === undefined ? 'none' : `"${value}"`}`)
+  }
+  return Number(value)
+}
+
+async function openIfPresent(file: string): Promise<FileSource | undefined> {
+  try {
+    await fsp.access(file)
+  } catch {
+    return undefined
+  }
+  return FileSource.open(file)
+}
+
+/** Maps each run to its file in changed/ and checks that every file is there with the run's size. */
+async function changedFiles(dir: string, runs: ChunkRuns): Promise<Map<number, string>> {
+  const changedDir = path.join(dir, 'changed')
+  let names: string[]
+  try {
+    names = await fsp.readdir(changedDir)
+  } catch (err) {
+    if (runs.count === 0) return new Map()
+    throw new InvalidInputError(`${dir} has neither delta.img nor a readable changed/ folder: ${(err as Error).message}`, { cause: err })
+  }
+  const byOffset = new Map<number, string>()
+  for (const name of names) {
+    const offset = parseChangedFileName(name)
+    if (offset >= 0) byOffset.set(offset, path.join(changedDir, name))
+  }
+  for (let i = 0; i < runs.count; i++) {
+    const file = byOffset.get(runs.offsetBytes(i))
+    const expected = `${changedDir}/${changedFileName(runs.offsetBytes(i))}`
+    if (!file) throw new InvalidInputError(`${expected} is missing: the copy of the generation is incomplete (chunks.map lists it)`)
+    const stats = await fsp.stat(file)
+    if (stats.size !== runs.lengthBytes(i)) {
+      throw new InvalidInputError(`${file} is ${stats.size} bytes, but chunks.map says ${runs.lengthBytes(i)}: the copy is incomplete or stale`)
+    }
+  }
+  return byOffset
+}
+
+async function readFromChangedFile(files: Map<number, string>, runs: ChunkRuns, target: Buffer, offsetBytes: number): Promise<void> {
+  const run = runs.findRun(offsetBytes)
+  if (run < 0 || offsetBytes + target.length > runs.endBytes(run)) {
+    throw new DeviceIoError(`read of ${target.length} bytes at ${offsetBytes} is not inside one run of chunks.map`)
+  }
+  const file = files.get(runs.offsetBytes(run)) as string
+  // One open per read: pieces are megabytes, and concurrent readers never share a handle's lifetime.
+  const source = await FileSource.open(file).catch((err) => {
+    throw ioError('opening', file, err)
+  })
+  try {
+    await source.readInto(target, offsetBytes - runs.offsetBytes(run))
+  } finally {
+    await source.close()
+  }
+}

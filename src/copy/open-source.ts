@@ -1,0 +1,26 @@
+// Opens the generation source a command names: a generation directory, or a
+// COW and new snapshot pair read directly (no mount needed).
+import { openGeneration } from '../generation/generation'
+import { GenerationSource, openGenerationDir, sourceFromGeneration } from './generation-source'
+import { UsageError } from '../errors'
+
+export interface SourceSpec {
+  dir?: string
+  cowPath?: string
+  snapshotPath?: string
+}
+
+/** The source for `spec`; exactly one of a directory or a --cow/--snapshot pair. */
+export async function openSource(spec: SourceSpec): Promise<GenerationSource> {
+  if (spec.dir !== undefined) {
+    if (spec.cowPath !== undefined || spec.snapshotPath !== undefined) {
+      throw new UsageError('give either a generation directory or --cow and --snapshot, not both')
+    }
+    return openGenerationDir(spec.dir)
+  }
+  if (spec.cowPath === undefined || spec.snapshotPath === undefined) {
+    throw new UsageError('expected a generation directory, or both --cow OLD_COW and --snapshot NEW_SNAPSHOT')
+  }
+  const generation = await openGeneration({ cowPath: spec.cowPath, snapshotPath: spec.snapshotPath })
+  return { ...sourceFromGeneration(generation), close: () => generation.close() }
+}

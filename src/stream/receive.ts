@@ -1,0 +1,159 @@
+// receive: applies a delta stream onto TARGET. The header is checked against
+// TARGET before anything is written; each record is checked before it is
+// written; the end record proves nothing was lost. Any failure after the
+// first write leaves an incomplete backup, which applying the same stream
+// again repairs: records are absolute writes, so a second pass is harmless.
+import { ByteReader } from './byte-reader'
+import {
+  decodeRecordHeader,
+  decodeStreamHeader,
+  endChecksum,
+  IdentityHasher,
+  RECORD_HEADER_BYTES,
+  recordChecksum,
+  RecordKind,
+  STREAM_HEADER_BYTES,
+  StreamHeader,
+} from './stream-format'
+import { openTarget, syncTarget, Target, writeFully } from '../copy/target'
+import { IncompleteStreamError, InvalidInputError } from '../errors'
+
+export interface ReceiveSummary {
+  target: string
+  header: StreamHeader
+  records: number
+  bytesWritten: number
+  seconds: number
+}
+
+/** Reads a stream from `input` and writes it onto `targetPath`; `streamName` names the input in messages. */
+export async function receiveStream(
+  input: AsyncIterable<Buffer | string>,
+  streamName: string,
+  targetPath: string,
+  onStart: (header: StreamHeader) => void = () => {},
+  onProgress: (bytes: number) => void = () => {},
+): Promise<ReceiveSummary> {
+  const started = process.hrtime.bigint()
+  const reader = new ByteReader(input)
+  const header = await readHeader(reader, streamName)
+  const target = await openTarget(targetPath, header.deviceSizeBytes, 'write')
+  onStart(header)
+  const state = { records: 0, bytesWritten: 0 }
+  // One write in flight while the next record is read and checked.
+  let pendingWrite: Promise<void> = Promise.resolve()
+  try {
+    await receiveRecords(reader, streamName, header, (data, offsetBytes) => {
+      const previous = pendingWrite
+      pendingWrite = previous.then(() => writeFully(target, data, offsetBytes)).then(() => {
+        state.records++
+        state.bytesWritten += data.length
+        onProgress(data.length)
+      })
+      return previous
+    })
+    await pendingWrite
+    await syncTarget(target)
+  } catch (err) {
+    await flushAfterFailure(target, pendingWrite)
+    if (err instanceof IncompleteStreamError) {
+      throw new IncompleteStreamError(
+        `${err.message}. The backup ${targetPath} is incomplete: ${state.records} of ${header.records} records were written. ` +
+          'Apply the same stream again, whole (applying a stream twice is harmless: every record is an absolute write).',
+      )
+    }
+    throw err
+  } finally {
+    await target.handle.close()
+  }
+  return {
+    target: targetPath,
+    header,
+    records: state.records,
+    bytesWritten: state.bytesWritten,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+  }
+}
+
+async function readHeader(reader: ByteReader, streamName: string): Promise<StreamHeader> {
+  const bytes = await reader.read(STREAM_HEADER_BYTES)
+  const decoded = decodeStreamHeader(Buffer.concat([bytes], STREAM_HEADER_BYTES))
+  if (!decoded.ok && decoded.notAStream && bytes.length >= 16) {
+    throw new InvalidInputError(`${streamName} is not a snapdelta stream: ${decoded.reason}`)
+  }
+  if (bytes.length < STREAM_HEADER_BYTES) {
+    throw new IncompleteStreamError(`${streamName} ended after ${bytes.length} bytes, inside its ${STREAM_HEADER_BYTES}-byte header; nothing was written`)
+  }
+  if (!decoded.ok) throw new IncompleteStreamError(`${streamName}: ${decoded.reason}; nothing was written`)
+  return decoded.header
+}
+
+/** Reads, checks and hands over every record, then checks the end record and the identity. */
+async function receiveRecords(
+  reader: ByteReader,
+  streamName: string,
+  header: StreamHeader,
+  write: (data: Buffer, offsetBytes: number) => Promise<void>,
+): Promise<void> {
+  const fail = (what: string) => new IncompleteStreamError(`${streamName}: ${what} (stream byte ${reader.position})`)
+  const identity = new IdentityHasher(header.chunkSizeBytes, header.deviceSizeBytes)
+  const checksums = Buffer.alloc(header.records * 32)
+  let run = { offsetBytes: 0, lengthBytes: 0 }
+  let runs = 0
+  let changedBytes = 0
+  for (let index = 0; index < header.records; index++) {
+    const headerBytes = await reader.read(RECORD_HEADER_BYTES)
+    if (headerBytes.length < RECORD_HEADER_BYTES) throw fail(`the stream ends inside the header of record ${index}`)
+    const record = decodeRecordHeader(headerBytes)
+    if (typeof record === 'string') throw fail(`record ${index}: ${record}`)
+    const end = record.offsetBytes + record.lengthBytes
+    if (
+      record.kind === RecordKind.end ||
+      record.index !== index ||
+      record.lengthBytes === 0 ||
+      record.lengthBytes > header.maxRecordDataBytes ||
+      end > header.deviceSizeBytes ||
+      record.offsetBytes < run.offsetBytes + run.lengthBytes
+    ) {
+      throw fail(`record ${index} is out of place (kind ${record.kind}, index ${record.index}, ${record.lengthBytes} bytes at ${record.offsetBytes})`)
+    }
+    let data: Buffer
+    if (record.kind === RecordKind.data) {
+      data = await reader.read(record.lengthBytes)
+      if (data.length < record.lengthBytes) throw fail(`the stream ends inside the data of record ${index}`)
+    } else {
+      data = Buffer.alloc(record.lengthBytes)
+    }
+    const expected = recordChecksum(header.identity, headerBytes.subarray(0, 32), record.kind === RecordKind.data ? data : undefined)
+    if (!expected.equals(record.checksum)) throw fail(`record ${index} (${record.lengthBytes} bytes at ${record.offsetBytes}) fails its checksum: the stream is corrupted`)
+    record.checksum.copy(checksums, index * 32)
+    // Merged runs never touch, so records that touch belong to one run.
+    if (record.offsetBytes === run.offsetBytes + run.lengthBytes && run.lengthBytes > 0) run.lengthBytes += record.lengthBytes
+    else {
+      if (run.lengthBytes > 0) identity.addRun(run.offsetBytes, run.lengthBytes)
+      run = { offsetBytes: record.offsetBytes, lengthBytes: record.lengthBytes }
+      runs++
+    }
+    changedBytes += record.lengthBytes
+    await write(data, record.offsetBytes)
+  }
+  if (run.lengthBytes > 0) identity.addRun(run.offsetBytes, run.lengthBytes)
+  const endBytes = await reader.read(RECORD_HEADER_BYTES)
+  if (endBytes.length < RECORD_HEADER_BYTES) throw fail('the stream ends before its end record')
+  const endRecord = decodeRecordHeader(endBytes)
+  if (typeof endRecord === 'string' || endRecord.kind !== RecordKind.end || endRecord.index !== header.records) {
+    throw fail(`expected the end record after ${header.records} records`)
+  }
+  if (!endChecksum(header.identity, endBytes.subarray(0, 32), checksums).equals(endRecord.checksum)) {
+    throw fail('the end record fails its checksum: the stream is corrupted')
+  }
+  if (runs !== header.runs || changedBytes !== header.changedBytes || endRecord.lengthBytes !== changedBytes || !identity.digest().equals(header.identity)) {
+    throw fail(`the records (${runs} runs, ${changedBytes} bytes) do not match the header (${header.runs} runs, ${header.changedBytes} bytes, identity)`)
+  }
+}
+
+// Writes already issued are flushed, so a second pass starts from what really reached TARGET.
+async function flushAfterFailure(target: Target, pendingWrite: Promise<void>): Promise<void> {
+  await pendingWrite.catch(() => {})
+  await syncTarget(target).catch(() => {})
+}

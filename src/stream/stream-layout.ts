@@ -1,0 +1,76 @@
+// Where each record of a stream without zero records lies: computed from the
+// runs alone, so delta.stream's size and any offset's record are known
+// without reading data (binary search over cumulative positions).
+import { ChunkRuns } from '../map/chunk-runs'
+import { headerForRuns, RECORD_HEADER_BYTES, recordsForRun, STREAM_HEADER_BYTES, streamSizeBytes, StreamHeader } from './stream-format'
+
+export interface RecordPlace {
+  index: number
+  /** Position of its 64-byte header in the stream. */
+  streamOffsetBytes: number
+  /** The device bytes it carries. */
+  offsetBytes: number
+  lengthBytes: number
+}
+
+export class StreamLayout {
+  readonly header: StreamHeader
+  readonly sizeBytes: number
+  /** Stream position of the end record. */
+  readonly endOffsetBytes: number
+  /** Index of each run's first record; one more entry than runs. */
+  private readonly firstRecord: Float64Array
+  /** Stream position of each run's first record header. */
+  private readonly runStart: Float64Array
+
+  constructor(readonly runs: ChunkRuns, maxRecordDataBytes?: number) {
+    this.header = headerForRuns(runs, maxRecordDataBytes)
+    this.sizeBytes = streamSizeBytes(this.header)
+    this.endOffsetBytes = this.sizeBytes - RECORD_HEADER_BYTES
+    this.firstRecord = new Float64Array(runs.count + 1)
+    this.runStart = new Float64Array(runs.count)
+    let position = STREAM_HEADER_BYTES
+    for (let i = 0; i < runs.count; i++) {
+      const records = recordsForRun(runs.lengthBytes(i), this.header.maxRecordDataBytes)
+      this.runStart[i] = position
+      this.firstRecord[i + 1] = this.firstRecord[i] + records
+      position += records * RECORD_HEADER_BYTES + runs.lengthBytes(i)
+    }
+  }
+
+  /** The record with this index (0 .. records-1). */
+  record(index: number): RecordPlace {
+    const run = upperBound(this.firstRecord, index) - 1
+    return this.place(run, index - this.firstRecord[run])
+  }
+
+  /** The record whose header or data holds stream position `offsetBytes` (between the header and the end record). */
+  recordAt(offsetBytes: number): RecordPlace {
+    const run = upperBound(this.runStart, offsetBytes) - 1
+    const piece = Math.floor((offsetBytes - this.runStart[run]) / (RECORD_HEADER_BYTES + this.header.maxRecordDataBytes))
+    return this.place(run, piece)
+  }
+
+  private place(run: number, piece: number): RecordPlace {
+    const max = this.header.maxRecordDataBytes
+    const runOffset = this.runs.offsetBytes(run)
+    return {
+      index: this.firstRecord[run] + piece,
+      streamOffsetBytes: this.runStart[run] + piece * (RECORD_HEADER_BYTES + max),
+      offsetBytes: runOffset + piece * max,
+      lengthBytes: Math.min(max, this.runs.endBytes(run) - runOffset - piece * max),
+    }
+  }
+}
+
+// Index of the first element greater than `value`.
+function upperBound(sorted: Float64Array, value: number): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (sorted[mid] <= value) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
