@@ -1,0 +1,140 @@
+// FUSE mounts made by the benchmark: the bare pass-through baseline and
+// `snapdelta mount`. Every mount is registered until unmounted, so one
+// cleanup in main's finally can take down whatever an item left behind.
+import { ChildProcess, spawn } from 'child_process'
+import { promises as fsp, readFileSync } from 'fs'
+import path from 'path'
+import { run, runOk, secondsSince } from './shell'
+
+/** The snapdelta command of this checkout. */
+export const SNAPDELTA = path.join(__dirname, '..', '..', 'bin', 'snapdelta.js')
+
+const live = new Map<string, { pid?: number }>()
+
+/** True when `mountpoint` is in /proc/mounts. */
+export function isMounted(mountpoint: string): boolean {
+  return readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[1] === mountpoint)
+}
+
+export interface PassthroughMount {
+  mountpoint: string
+  pid: number
+  /** Seconds from spawning the server until it answered. */
+  mountSeconds: number
+}
+
+/** Mounts the bare pass-through filesystem serving `filePath` as MOUNTPOINT/`name`. */
+export async function mountPassthrough(mountpoint: string, filePath: string, name: string): Promise<PassthroughMount> {
+  await fsp.mkdir(mountpoint, { recursive: true })
+  const start = process.hrtime.bigint()
+  const child = spawn(process.execPath, [path.join(__dirname, 'passthrough-server.js'), mountpoint, filePath, name], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  live.set(mountpoint, { pid: child.pid })
+  await waitForReady(child, mountpoint)
+  await runOk('ls', [mountpoint])
+  return { mountpoint, pid: child.pid ?? 0, mountSeconds: secondsSince(start) }
+}
+
+function waitForReady(child: ChildProcess, mountpoint: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stderr = ''
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) resolve()
+    })
+    // Fail fast if the daemon died instead of waiting for a mount that will never come.
+    child.on('exit', (code) => reject(new Error(`pass-through server for ${mountpoint} exited ${code}: ${stderr.trim()}`)))
+  })
+}
+
+export interface SnapdeltaGeneration {
+  cow: string
+  snapshot: string
+  name: string
+}
+
+export interface SnapdeltaMount {
+  mountpoint: string
+  /** The background server's pid, found by its command line; undefined if not found. */
+  pid?: number
+  /** Seconds from running `snapdelta mount` until `ls MOUNTPOINT/GEN/` answered. */
+  mountSeconds: number
+}
+
+/** Runs `snapdelta mount`, then `ls` of the first generation directory; times both. */
+export async function mountSnapdelta(mountpoint: string, generations: readonly SnapdeltaGeneration[]): Promise<SnapdeltaMount> {
+  await fsp.mkdir(mountpoint, { recursive: true })
+  const args = [SNAPDELTA, 'mount', mountpoint]
+  for (const g of generations) args.push('--cow', g.cow, '--snapshot', g.snapshot, '--name', g.name)
+  const start = process.hrtime.bigint()
+  live.set(mountpoint, {})
+  const mounted = await run(process.execPath, args)
+  if (mounted.exitCode !== 0) {
+    throw new Error(`snapdelta mount ${mountpoint} exited ${mounted.exitCode}: ${mounted.stderr.trim()}`)
+  }
+  await runOk('ls', [path.join(mountpoint, generations[0].name)])
+  const mountSeconds = secondsSince(start)
+  const pid = await findServerPid(mountpoint)
+  live.set(mountpoint, { pid })
+  return { mountpoint, pid, mountSeconds }
+}
+
+/** The pid of the process (other than this one) whose command line names `mountpoint`. */
+async function findServerPid(mountpoint: string): Promise<number | undefined> {
+  for (const entry of await fsp.readdir('/proc')) {
+    const pid = Number(entry)
+    if (!Number.isInteger(pid) || pid === process.pid) continue
+    try {
+      const cmdline = (await fsp.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')
+      if (cmdline.includes(mountpoint) && cmdline.some((arg) => arg.includes('snapdelta'))) return pid
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return undefined
+}
+
+/** Resident memory of a process in bytes (VmRSS), or undefined when it is gone. */
+export function residentBytes(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return match ? Number(match[1]) * 1024 : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Unmounts strictly, then lazily if busy, then ends the server. */
+export async function unmount(mountpoint: string): Promise<void> {
+  const entry = live.get(mountpoint)
+  if (isMounted(mountpoint)) {
+    const strict = await run('fusermount', ['-u', mountpoint])
+    if (strict.exitCode !== 0) await run('fusermount', ['-uz', mountpoint])
+  }
+  if (entry?.pid) await waitForExit(entry.pid)
+  live.delete(mountpoint)
+}
+
+async function waitForExit(pid: number): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    try {
+      process.kill(pid, 0)
+    } catch {
+      return
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Unmounts every mount the benchmark made that is still up (main's finally). */
+export async function unmountAll(): Promise<void> {
+  for (const mountpoint of [...live.keys()]) await unmount(mountpoint)
+}

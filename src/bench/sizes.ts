@@ -1,0 +1,55 @@
+// How big each benchmark's inputs are: the sizes, or small ones for
+// a smoke run (--quick) that finishes in seconds.
+const KiB = 1024
+const MiB = 1024 * KiB
+const GiB = 1024 * MiB
+const TiB = 1024 * GiB
+
+export interface BenchSizes {
+  /** Table reading and time to mount: exceptions at 4 KiB chunks, scattered over the origin. */
+  tableExceptions: number
+  tableOriginBytes: number
+  /** Read throughput and many readers: a snapshot of random data. */
+  randomSnapshotBytes: number
+  /** Incremental copy: snapshot size, the changed fraction, run shape. */
+  copySnapshotBytes: number
+  copyChangedFraction: number
+  copyChunkBytes: number
+  copyMaxRunChunks: number
+  /** A full copy is timed on at most this much real data, then scaled to the snapshot. */
+  fullCopySampleBytes: number
+  /** The dd-per-line recipe is timed on at most this many runs, then scaled. */
+  ddRecipeMaxRuns: number
+  /** changed/ listing: runs, each one 4 KiB chunk. */
+  listingRuns: number
+  /** Holes read from delta.img and from the bare pass-through. */
+  holeReadBytes: number
+}
+
+export const FULL_SIZES: BenchSizes = {
+  tableExceptions: 10_000_000,
+  tableOriginBytes: TiB,
+  randomSnapshotBytes: 2 * GiB,
+  copySnapshotBytes: 16 * GiB,
+  copyChangedFraction: 0.01,
+  copyChunkBytes: 64 * KiB,
+  copyMaxRunChunks: 16,
+  fullCopySampleBytes: 2 * GiB,
+  ddRecipeMaxRuns: 400,
+  listingRuns: 1_000_000,
+  holeReadBytes: GiB,
+}
+
+export const QUICK_SIZES: BenchSizes = {
+  tableExceptions: 20_000,
+  tableOriginBytes: GiB,
+  randomSnapshotBytes: 32 * MiB,
+  copySnapshotBytes: 256 * MiB,
+  copyChangedFraction: 0.01,
+  copyChunkBytes: 64 * KiB,
+  copyMaxRunChunks: 16,
+  fullCopySampleBytes: 32 * MiB,
+  ddRecipeMaxRuns: 20,
+  listingRuns: 2_000,
+  holeReadBytes: 16 * MiB,
+}
