@@ -5,6 +5,7 @@ import { CowHeader, parseCowHeader, validateCowHeader } from '../format/cow-head
 import { areaChunk, isMetadataChunk } from '../format/cow-layout'
 import { parseExceptionArea } from '../format/exception-area'
 import { buildChunkRuns, ChunkRuns } from '../map/chunk-runs'
+import { ChunkIndexArray } from '../map/sort-chunks'
 import { InvalidInputError } from '../errors'
 import { DirectReader } from '../io/direct-reader'
 
@@ -28,15 +29,16 @@ export interface ExceptionTable {
   /** True when the COW was read with O_DIRECT. */
   direct: boolean
   /** Listed origin chunks in commit order; runsForSnapshot sorts them in place. */
-  oldChunks: Float64Array
+  oldChunks: ChunkIndexArray
   maxOldChunk: number
 }
 
-// Beyond this many entries (2 GiB of doubles) the array grows instead.
+// Beyond this many entries the array grows instead.
 const MAX_PREALLOCATED_CHUNKS = 1 << 28
 
-// Areas read ahead in parallel: one area is one chunk, areas are (E+1) chunks apart.
-const AREAS_PER_BATCH = 32
+// Areas read ahead of the parser: one area is one chunk, areas are (E+1)
+// chunks apart, so each is its own read; many in flight keep the device busy.
+const AREAS_IN_FLIGHT = 64
 
 /** Reads and validates the header and every metadata area of `device`. */
 export async function readExceptionTable(device: CowDevice & { direct?: boolean }): Promise<ExceptionTable> {
@@ -54,55 +56,68 @@ export async function readExceptionTable(device: CowDevice & { direct?: boolean 
   if (cowChunks < 2) {
     throw new InvalidInputError(`${source}: ${device.sizeBytes} bytes holds no metadata area at chunk size ${chunkBytes} bytes`)
   }
-  // The table cannot hold more exceptions than the COW has data chunks; the
+  // Area a exists on the device while its chunk 1 + (E + 1) * a is inside it.
+  const areasOnDevice = Math.ceil((cowChunks - 1) / (perArea + 1))
+  const window = await device.allocAligned(chunkBytes * AREAS_IN_FLIGHT)
+  const slot = (a: number) => window.subarray((a % AREAS_IN_FLIGHT) * chunkBytes, ((a % AREAS_IN_FLIGHT) + 1) * chunkBytes)
+  // Reads run ahead of parsing; each settles to its error (or null) so that
+  // one failing early is neither unhandled nor lost.
+  const inFlight: Array<Promise<unknown>> = []
+  const issue = (a: number) => {
+    if (a < areasOnDevice) {
+      inFlight[a % AREAS_IN_FLIGHT] = device.readInto(slot(a), areaChunk(a, perArea) * chunkBytes).then(
+        () => null,
+        (err: unknown) => err,
+      )
+    }
+  }
+  // The table cannot hold more exceptions than the COW has chunks; the
   // untouched tail of this allocation is never faulted in, so costs no resident memory.
-  let oldChunks: Float64Array = new Float64Array(Math.min(Math.max(perArea, cowChunks), MAX_PREALLOCATED_CHUNKS))
-  const newChunks = new Float64Array(perArea)
-  const batch = await device.allocAligned(chunkBytes * AREAS_PER_BATCH)
+  let store: ChunkIndexArray = new Uint32Array(Math.min(Math.max(perArea, cowChunks), MAX_PREALLOCATED_CHUNKS))
+  const oldScratch = new Float64Array(perArea)
+  const newScratch = new Float64Array(perArea)
   let count = 0
   let maxOld = -1
   let area = 0
-  let done = false
-  while (!done) {
-    const batchAreas: number[] = []
-    for (let a = area; a < area + AREAS_PER_BATCH; a++) {
-      if (areaChunk(a, perArea) >= cowChunks) break
-      batchAreas.push(a)
-    }
-    if (batchAreas.length === 0) {
-      throw new InvalidInputError(
-        `${source}: the exception table runs past the end of the device: area ${area - 1} is full, ` +
-          `so area ${area} must follow at chunk ${areaChunk(area, perArea)}, but the device has only ${cowChunks} chunks of ${chunkBytes} bytes`,
-      )
-    }
-    await Promise.all(
-      batchAreas.map((a, i) =>
-        device.readInto(batch.subarray(i * chunkBytes, (i + 1) * chunkBytes), areaChunk(a, perArea) * chunkBytes),
-      ),
-    )
-    for (let i = 0; i < batchAreas.length && !done; i++) {
-      const a = batchAreas[i]
-      if (count + perArea > oldChunks.length) oldChunks = grow(oldChunks, count)
-      const decoded = parseExceptionArea(batch.subarray(i * chunkBytes, (i + 1) * chunkBytes), perArea, oldChunks, newChunks, count)
+  try {
+    for (let a = 0; a < AREAS_IN_FLIGHT; a++) issue(a)
+    for (; ; area++) {
+      if (area >= areasOnDevice) {
+        throw new InvalidInputError(
+          `${source}: the exception table runs past the end of the device: area ${area - 1} is full, ` +
+            `so area ${area} must follow at chunk ${areaChunk(area, perArea)}, but the device has only ${cowChunks} chunks of ${chunkBytes} bytes`,
+        )
+      }
+      const readError = await inFlight[area % AREAS_IN_FLIGHT]
+      if (readError) throw readError
+      const decoded = parseExceptionArea(slot(area), perArea, oldScratch, newScratch)
+      if (count + decoded.count > store.length) store = grow(store, count)
       for (let e = 0; e < decoded.count; e++) {
-        const newChunk = newChunks[e]
+        const newChunk = newScratch[e]
         if (newChunk >= cowChunks) {
           throw new InvalidInputError(
-            `${source}: exception ${count + e} (area ${a}) points at chunk ${newChunk}, outside the COW device (${cowChunks} chunks): the table is corrupt`,
+            `${source}: exception ${count + e} (area ${area}) points at chunk ${newChunk}, outside the COW device (${cowChunks} chunks): the table is corrupt`,
           )
         }
         if (isMetadataChunk(newChunk, perArea)) {
           throw new InvalidInputError(
-            `${source}: exception ${count + e} (area ${a}) points at chunk ${newChunk}, which is a metadata area or the header: the table is corrupt`,
+            `${source}: exception ${count + e} (area ${area}) points at chunk ${newChunk}, which is a metadata area or the header: the table is corrupt`,
           )
         }
-        const old = oldChunks[count + e]
-        if (old > maxOld) maxOld = old
+        const old = oldScratch[e]
+        if (old > maxOld) {
+          maxOld = old
+          if (old > 0xffffffff && store instanceof Uint32Array) store = Float64Array.from(store)
+        }
+        store[count + e] = old
       }
       count += decoded.count
-      area = a + 1
-      if (!decoded.full) done = true
+      if (!decoded.full) break
+      issue(area + AREAS_IN_FLIGHT)
     }
+  } finally {
+    // Reads still in flight write into `window`; let them finish before the caller closes the device.
+    await Promise.all(inFlight)
   }
   debug('%s: %d exceptions in %d areas, chunk %d bytes', source, count, area, chunkBytes)
   return {
@@ -110,15 +125,15 @@ export async function readExceptionTable(device: CowDevice & { direct?: boolean 
     cowPath: source,
     cowSizeBytes: device.sizeBytes,
     exceptions: count,
-    areasRead: area,
+    areasRead: area + 1,
     direct: device.direct ?? true,
-    oldChunks: oldChunks.subarray(0, count),
+    oldChunks: store.subarray(0, count),
     maxOldChunk: maxOld,
   }
 }
 
-function grow(chunks: Float64Array, used: number): Float64Array {
-  const bigger = new Float64Array(chunks.length * 2)
+function grow(chunks: ChunkIndexArray, used: number): ChunkIndexArray {
+  const bigger = chunks instanceof Uint32Array ? new Uint32Array(chunks.length * 2) : new Float64Array(chunks.length * 2)
   bigger.set(chunks.subarray(0, used))
   return bigger
 }

@@ -12,18 +12,17 @@ export interface DecodedArea {
 }
 
 /**
- * Decodes an area: old chunk indices go to `oldChunks` from index `at`, new
- * chunk indices to `newChunks` from 0 (doubles: exact below 2^53, far beyond
- * any device). Returns how many entries it holds.
+ * Decodes an area into the caller's scratch arrays (indices as doubles: exact
+ * below 2^53, far beyond any device) and says how many entries it holds.
  */
 export function parseExceptionArea(
   bytes: Buffer,
   exceptionsPerArea: number,
   oldChunks: Float64Array,
   newChunks: Float64Array,
-  at: number,
 ): DecodedArea {
-  // A 4-byte-aligned view reads 16x faster than readUInt32LE per field.
+  // A 4-byte-aligned view reads far faster than readUInt32LE per field; the
+  // format is little-endian like every host snapdelta runs on (x86, arm64).
   const words =
     bytes.byteOffset % 4 === 0
       ? new Uint32Array(bytes.buffer, bytes.byteOffset, exceptionsPerArea * 4)
@@ -32,7 +31,7 @@ export function parseExceptionArea(
     const w = i * 4
     const newChunk = words[w + 2] + words[w + 3] * TWO_POW_32
     if (newChunk === 0) return { count: i, full: false }
-    oldChunks[at + i] = words[w] + words[w + 1] * TWO_POW_32
+    oldChunks[i] = words[w] + words[w + 1] * TWO_POW_32
     newChunks[i] = newChunk
   }
   return { count: exceptionsPerArea, full: true }

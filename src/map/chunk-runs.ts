@@ -1,6 +1,7 @@
 // The changed chunks of a generation as sorted, merged, non-overlapping runs.
-// Two typed arrays (12 bytes a run) instead of an object per chunk: volumes
-// have millions of changed chunks.
+// Two typed arrays (8 bytes a run, 12 past 2^32 chunks) instead of an object
+// per chunk: volumes have millions of changed chunks.
+import { ChunkIndexArray, sortChunkIndices } from './sort-chunks'
 
 export class ChunkRuns {
   /** Total bytes covered by the runs, after clamping to the device size. */
@@ -11,7 +12,7 @@ export class ChunkRuns {
   constructor(
     readonly chunkSizeBytes: number,
     readonly deviceSizeBytes: number,
-    private readonly startChunks: Float64Array,
+    private readonly startChunks: ChunkIndexArray,
     private readonly lengthChunks: Uint32Array,
   ) {
     let chunks = 0
@@ -69,17 +70,16 @@ export class ChunkRuns {
 }
 
 /**
- * Builds runs from old_chunk indices in any order, duplicates allowed. Sorts
- * `chunks[0..count)` in place and reuses its memory for the run starts, so the
- * peak is the input plus 4 bytes a run.
+ * Builds runs from chunk indices in any order, duplicates allowed. Consumes
+ * `chunks[0..count)`: sorts it and reuses its memory for the run starts.
  */
 export function buildChunkRuns(
-  chunks: Float64Array,
+  chunks: ChunkIndexArray,
   count: number,
   chunkSizeBytes: number,
   deviceSizeBytes: number,
 ): ChunkRuns {
-  const sorted = chunks.subarray(0, count).sort()
+  const sorted = sortChunkIndices(chunks.subarray(0, count))
   const lengths = new Uint32Array(count)
   let runs = 0
   for (let i = 0; i < count; i++) {
@@ -96,7 +96,7 @@ export function buildChunkRuns(
     lengths[runs] = 1
     runs++
   }
-  // Copies, so the oversized input buffer can be freed.
+  // Right-sized copies, so the input and scratch arrays can be freed.
   return new ChunkRuns(chunkSizeBytes, deviceSizeBytes, sorted.slice(0, runs), lengths.slice(0, runs))
 }
 

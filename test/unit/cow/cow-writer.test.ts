@@ -20,7 +20,7 @@ function commitOrder(cow: Buffer, chunkBytes: number): number[] {
   const scratch = new Float64Array(perArea)
   for (let area = 0; ; area++) {
     const at = areaChunk(area, perArea) * chunkBytes
-    const decoded = parseExceptionArea(Buffer.from(cow.subarray(at, at + chunkBytes)), perArea, old, scratch, 0)
+    const decoded = parseExceptionArea(Buffer.from(cow.subarray(at, at + chunkBytes)), perArea, old, scratch)
     out.push(...old.subarray(0, decoded.count))
     if (!decoded.full) return out
   }

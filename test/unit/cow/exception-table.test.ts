@@ -165,3 +165,15 @@ describe('I/O errors', () => {
 test('the header magic constant is "SnAp" on disk', () => {
   expect(Buffer.from([0x53, 0x6e, 0x41, 0x70]).readUInt32LE(0)).toBe(SNAP_MAGIC)
 })
+
+test('origin chunks beyond 2^32 (volumes over 16 TiB at 4 KiB chunks) stay exact', async () => {
+  const huge = 2 ** 33 + 5
+  const table = await readExceptionTableFromPath(await cowWith({ chunkSizeSectors: 8, oldChunks: [7, huge, huge + 1, 9] }))
+  expect(table.maxOldChunk).toBe(huge + 1)
+  const runs = runsForSnapshot(table, 'snap', (huge + 2) * 4096)
+  expect(runsOf(runs)).toEqual([
+    [7 * 4096, 4096],
+    [9 * 4096, 4096],
+    [huge * 4096, 8192],
+  ])
+})
