@@ -81,7 +81,7 @@ function demoText(dir: string, mnt: string, mounted: boolean): string {
     `  done`,
     `  cmp ${d}/backup.img ${d}/snap3.img && echo "backup == snap3"`,
     '',
-    `When done:  snapdelta umount ${m}`,
+    `When done:  npx snapdelta umount ${m}`,
   )
   return lines.join('\n') + '\n'
 }
