@@ -10,8 +10,11 @@ import { formatTable, ItemResult } from './report'
 import { dropCaches, run, secondsSince } from './shell'
 import { FULL_SIZES, QUICK_SIZES } from './sizes'
 import { tableReading } from './items/table-reading'
+import { mountTime } from './items/mount-time'
+import { fullRead } from './items/full-read'
+import { incrementalCopy } from './items/incremental-copy'
 
-const ITEMS: readonly BenchItem[] = [tableReading]
+const ITEMS: readonly BenchItem[] = [tableReading, mountTime, fullRead, incrementalCopy]
 
 const USAGE = `usage: npm run bench -- [--quick] [--only NAME]
   --quick      small inputs (a smoke run of a few seconds)

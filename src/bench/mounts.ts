@@ -9,7 +9,8 @@ import { run, runOk, secondsSince } from './shell'
 /** The snapdelta command of this checkout. */
 export const SNAPDELTA = path.join(__dirname, '..', '..', 'bin', 'snapdelta.js')
 
-const live = new Map<string, { pid?: number }>()
+// The pass-through server unmounts itself on SIGTERM; snapdelta's server exits on fusermount -u.
+const live = new Map<string, { pid?: number; stopBySignal?: boolean }>()
 
 /** True when `mountpoint` is in /proc/mounts. */
 export function isMounted(mountpoint: string): boolean {
@@ -32,7 +33,7 @@ export async function mountPassthrough(mountpoint: string, filePath: string, nam
   const child = spawn(process.execPath, [path.join(__dirname, 'passthrough-server.js'), mountpoint, filePath, name], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  live.set(mountpoint, { pid: child.pid })
+  live.set(mountpoint, { pid: child.pid, stopBySignal: true })
   await waitForReady(child, mountpoint)
   await runOk('ls', [mountpoint])
   return { mountpoint, pid: child.pid ?? 0, mountSeconds: secondsSince(start) }
@@ -77,7 +78,8 @@ export async function mountSnapdelta(mountpoint: string, generations: readonly S
   }
   await runOk('ls', [path.join(mountpoint, generations[0].name)])
   const mountSeconds = secondsSince(start)
-  const pid = await findServerPid(mountpoint)
+  const printed = /server pid (\d+)/.exec(mounted.stdout + mounted.stderr)
+  const pid = printed ? Number(printed[1]) : await findServerPid(mountpoint)
   live.set(mountpoint, { pid })
   return { mountpoint, pid, mountSeconds }
 }
@@ -110,6 +112,10 @@ export function residentBytes(pid: number): number | undefined {
 /** Unmounts strictly, then lazily if busy, then ends the server. */
 export async function unmount(mountpoint: string): Promise<void> {
   const entry = live.get(mountpoint)
+  if (entry?.pid && entry.stopBySignal) {
+    signal(entry.pid, 'SIGTERM')
+    await waitForExit(entry.pid)
+  }
   if (isMounted(mountpoint)) {
     const strict = await run('fusermount', ['-u', mountpoint])
     if (strict.exitCode !== 0) await run('fusermount', ['-uz', mountpoint])
@@ -127,8 +133,12 @@ async function waitForExit(pid: number): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 100))
   }
+  signal(pid, 'SIGKILL')
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
   try {
-    process.kill(pid, 'SIGKILL')
+    process.kill(pid, name)
   } catch {
     // Already gone.
   }
