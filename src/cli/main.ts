@@ -12,6 +12,8 @@ import { registerApply } from './commands/apply'
 import { registerVerify } from './commands/verify'
 import { registerSend } from './commands/send'
 import { registerReceive } from './commands/receive'
+import { registerList } from './commands/list'
+import { registerBackup } from './commands/backup'
 
 const debug = createDebug('snapdelta:cli')
 
@@ -35,6 +37,8 @@ export function buildProgram(): Command {
   registerVerify(program)
   registerSend(program)
   registerReceive(program)
+  registerList(program)
+  registerBackup(program)
   return program
 }
 

@@ -15,6 +15,8 @@ import { findMount } from '../../fuse/mount-table'
 import { removeServerRecord, serverLogPath, writeServerRecord } from '../../fuse/server-registry'
 import { checkGenerationName, createRootDir, RootEntry, rootEntryName } from '../../vfs/root-dir'
 import { formatBytes } from '../../units'
+import { lvMountEntries } from '../../lvm/lv-generations'
+import { parseVolumeRef } from '../../lvm/volume-ref'
 import { printJson } from '../output'
 
 const debug = createDebug('snapdelta:mount')
@@ -23,12 +25,15 @@ export interface MountRequest {
   mountpoint: string
   /** --cow/--snapshot/--name groups, paired in order. */
   generations: GenerationSpec[]
+  /** --lv VG/LV: the generations come from the volume's LVM snapshots instead. */
+  lv?: string
   allowOther: boolean
   mkdir: boolean
   json: boolean
 }
 
 interface MountCliOptions {
+  lv?: string
   foreground?: boolean
   allowOther?: boolean
   mkdir?: boolean
@@ -64,6 +69,7 @@ export function registerMount(program: Command): void {
     .option('--cow <path>', 'COW device or image of the older snapshot (e.g. /dev/mapper/vg-snap1-cow)', record('cow'))
     .option('--snapshot <path>', 'the newer snapshot (e.g. /dev/mapper/vg-snap2), never the live origin', record('snapshot'))
     .option('--name <name>', "the generation's directory name (default: the snapshot's base name)", record('name'))
+    .option('--lv <VG/LV>', "instead of --cow/--snapshot: one generation per pair of the volume's snapshots, oldest first, plus the newest in full")
     .option('--foreground', 'stay attached; Ctrl-C or SIGTERM unmounts and exits')
     .option('--allow-other', 'let every user read the mount (default: only the mounting user)')
     .option('--mkdir', 'create MOUNTPOINT if it does not exist')
@@ -71,7 +77,8 @@ export function registerMount(program: Command): void {
     .action(async (mountpoint: string, opts: MountCliOptions) => {
       const request: MountRequest = {
         mountpoint: path.resolve(mountpoint),
-        generations: pairGenerationOptions(groupOptions),
+        generations: opts.lv && groupOptions.length === 0 ? [] : pairGenerationOptions(groupOptions),
+        lv: opts.lv,
         allowOther: !!opts.allowOther,
         mkdir: !!opts.mkdir,
         json: !!opts.json,
@@ -119,6 +126,10 @@ export function pairGenerationOptions(options: ReadonlyArray<['cow' | 'snapshot'
 
 /** Opens and validates every generation of the request; closes them all if any fails. */
 export async function resolveMountEntries(request: MountRequest): Promise<RootEntry[]> {
+  if (request.lv) {
+    if (request.generations.length > 0) throw new UsageError('give either --lv or --cow/--snapshot groups, not both')
+    return lvMountEntries(parseVolumeRef(request.lv))
+  }
   const entries: RootEntry[] = []
   try {
     for (const spec of request.generations) entries.push({ kind: 'delta', generation: await openGeneration(spec) })

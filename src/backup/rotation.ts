@@ -1,0 +1,356 @@
+// snapdelta backup: the snapshot rotation as a crash-safe state machine.
+// Each increment: create a new snapshot N; copy onto the target the delta of
+// the previous snapshot B (B's COW table, data from N); verify the copied
+// runs against N; only then remove B, and N becomes the base. Every step is
+// recorded in the state file before the work that follows it, so a run that
+// is killed anywhere is finished (or its copy redone) by the next run.
+import { promises as fsp } from 'fs'
+import path from 'path'
+import { applyToTarget } from '../copy/apply'
+import { GenerationSource, sourceFromGeneration } from '../copy/generation-source'
+import { verifyRuns, verifyWholeDevice, VerifyReport } from '../copy/verify'
+import { DiffersError, ExternalCommandError, InvalidSnapshotError, UsageError, ioError } from '../errors'
+import { openGeneration } from '../generation/generation'
+import { FileSource } from '../io/file-source'
+import { createSnapshot, removeVolume } from '../lvm/lv-commands'
+import { findSnapshots, OriginSnapshots, SnapshotInfo } from '../lvm/snapshots'
+import { dmName, formatVolumeRef, VolumeRef } from '../lvm/volume-ref'
+import { ChunkRuns } from '../map/chunk-runs'
+import { formatBytes } from '../units'
+import { crashPoint } from './crash-hook'
+import { acquireLock } from './lock-file'
+import { RemoteTarget, sendToRemote } from './remote-target'
+import { findDifferingBlocks } from './resync'
+import { BackupState, CopyMode, PendingIncrement, readState, writeState } from './state-file'
+import { snapshotRunsSource, wholeDeviceRuns } from './volume-source'
+
+export interface BackupOptions {
+  volume: VolumeRef
+  /** Local path, or the path on the remote host when `remote` is set. */
+  target: string
+  remote: Omit<RemoteTarget, 'path'> | null
+  stateDir: string
+  /** lvcreate size of each new snapshot ("10%ORIGIN", "2G"). */
+  snapshotSize: string
+  /** lvcreate --chunksize ("4k"). */
+  chunkSize: string
+  /** Compare the whole target block by block with the new snapshot and copy only the differing blocks. */
+  resync: boolean
+  /** Shows progress of a long phase; returns the advance callback and a stop function. */
+  progress: (label: string, totalBytes: number) => { advance(bytes: number): void; stop(): void }
+  /** Tells the user something they must know (fallbacks, resumed runs). */
+  notice: (message: string) => void
+}
+
+export interface BackupSummary {
+  volume: string
+  target: string
+  host: string | null
+  mode: CopyMode
+  resumed: boolean
+  /** The new snapshot, now the base of the next backup. */
+  snapshot: string
+  /** The snapshot the previous backup left, removed by this run (null on the first backup). */
+  removedSnapshot: string | null
+  runs: number
+  bytesCopied: number
+  bytesVerified: number
+  verifiedBy: 'reading the target back' | 'stream checksums'
+  seconds: number
+}
+
+/** Runs one backup increment of `opts.volume` (or finishes an interrupted one). */
+export async function runBackup(opts: BackupOptions): Promise<BackupSummary> {
+  if (opts.resync && opts.remote) {
+    throw new UsageError('--resync compares the target block by block and needs a local target; it cannot be combined with --ssh')
+  }
+  try {
+    await fsp.mkdir(opts.stateDir, { recursive: true, mode: 0o700 })
+  } catch (err) {
+    throw ioError('creating the state directory', opts.stateDir, err)
+  }
+  const key = dmName(opts.volume)
+  const lock = await acquireLock(path.join(opts.stateDir, `${key}.lock`), formatVolumeRef(opts.volume))
+  try {
+    return await new Increment(opts, path.join(opts.stateDir, `${key}.json`)).run()
+  } finally {
+    await lock.release()
+  }
+}
+
+/** Snapshot names sort by time: "<lv>-snapdelta-20261126T063627Z". */
+export function snapshotName(lv: string, at: Date): string {
+  return `${lv}-snapdelta-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`
+}
+
+class Increment {
+  private readonly started = Date.now()
+  private readonly volumeText: string
+  private state!: BackupState
+  private copied = { runs: 0, bytes: 0 }
+  private verified = { bytes: 0, by: 'reading the target back' as BackupSummary['verifiedBy'] }
+
+  constructor(
+    private readonly opts: BackupOptions,
+    private readonly statePath: string,
+  ) {
+    this.volumeText = formatVolumeRef(opts.volume)
+  }
+
+  async run(): Promise<BackupSummary> {
+    this.state = await this.loadState()
+    const resumed = this.state.pending !== null
+    let found = await findSnapshots(this.opts.volume)
+    if (!this.state.pending) {
+      this.state.pending = { snapshot: freeName(this.opts.volume.lv, found), step: 'creating-snapshot', startedAt: new Date().toISOString() }
+      await this.save()
+    } else {
+      this.opts.notice(`resuming the interrupted backup into snapshot ${this.state.pending.snapshot} (it had reached step ${this.state.pending.step})`)
+    }
+    const pending = this.state.pending
+    crashPoint('creating-snapshot')
+    let next = found.snapshots.find((s) => s.lv.name === pending.snapshot)
+    if (!next) {
+      if (pending.step !== 'creating-snapshot') {
+        this.opts.notice(`snapshot ${this.vgName(pending.snapshot)} recorded in ${this.statePath} no longer exists: creating it again`)
+        pending.step = 'creating-snapshot'
+      }
+      await createSnapshot({ origin: this.opts.volume, name: pending.snapshot, size: this.opts.snapshotSize, chunkSize: this.opts.chunkSize })
+      crashPoint('lvcreate-done')
+      found = await findSnapshots(this.opts.volume)
+      next = found.snapshots.find((s) => s.lv.name === pending.snapshot)
+      if (!next) throw new ExternalCommandError(`lvcreate reported success, but lvs does not list the snapshot ${this.vgName(pending.snapshot)}`)
+    }
+    if (pending.step === 'creating-snapshot') await this.advance('snapshot-created')
+    if (next.problem) await this.dropUnusableSnapshot(next)
+    const base = this.state.base ? found.snapshots.find((s) => s.lv.name === this.state.base) : undefined
+
+    if (pending.step === 'snapshot-created' || pending.step === 'copy-started') {
+      pending.mode = this.chooseMode(base, resumed)
+      await this.advance('copy-started')
+      await this.copy(pending.mode, next, base)
+      await this.advance('copied')
+    }
+    if (pending.step === 'copied') {
+      await this.verify(pending, next, base)
+      await this.advance('verified')
+    }
+    // Only now, with the target verified equal to the new snapshot, may the previous one go.
+    let removed: string | null = null
+    const previous = this.state.base
+    if (previous && previous !== pending.snapshot && found.snapshots.some((s) => s.lv.name === previous)) {
+      await removeVolume({ vg: this.opts.volume.vg, lv: previous })
+      removed = previous
+    }
+    crashPoint('old-removed')
+    const mode = pending.mode ?? 'full'
+    this.state.base = pending.snapshot
+    this.state.pending = null
+    this.state.lastBackup = { snapshot: pending.snapshot, mode, bytesCopied: this.copied.bytes, finishedAt: new Date().toISOString() }
+    await this.save()
+    return {
+      volume: this.volumeText,
+      target: this.opts.target,
+      host: this.opts.remote?.host ?? null,
+      mode,
+      resumed,
+      snapshot: pending.snapshot,
+      removedSnapshot: removed,
+      runs: this.copied.runs,
+      bytesCopied: this.copied.bytes,
+      bytesVerified: this.verified.bytes,
+      verifiedBy: this.verified.by,
+      seconds: (Date.now() - this.started) / 1000,
+    }
+  }
+
+  private async loadState(): Promise<BackupState> {
+    const host = this.opts.remote?.host ?? null
+    const state = await readState(this.statePath)
+    if (!state) {
+      return { version: 1, volume: this.volumeText, target: this.opts.target, ssh: host, base: null, pending: null, lastBackup: null }
+    }
+    if (state.volume !== this.volumeText || state.target !== this.opts.target || state.ssh !== host) {
+      const where = (t: string, h: string | null) => (h ? `${h}:${t}` : t)
+      throw new UsageError(
+        `${this.statePath} records backups of ${state.volume} to ${where(state.target, state.ssh)}, not to ${where(this.opts.target, host)}: ` +
+          'a volume backed up to several targets needs one --state-dir per target',
+      )
+    }
+    return state
+  }
+
+  private async save(): Promise<void> {
+    await writeState(this.statePath, this.state)
+  }
+
+  private async advance(step: PendingIncrement['step']): Promise<void> {
+    this.state.pending!.step = step
+    await this.save()
+    crashPoint(step)
+  }
+
+  private vgName(lv: string): string {
+    return `${this.opts.volume.vg}/${lv}`
+  }
+
+  // A new snapshot that overflowed (or was invalidated) before its copy was verified holds no usable data.
+  private async dropUnusableSnapshot(next: SnapshotInfo): Promise<never> {
+    await removeVolume({ vg: this.opts.volume.vg, lv: next.lv.name })
+    this.state.pending = null
+    await this.save()
+    throw new InvalidSnapshotError(
+      `the new snapshot ${this.vgName(next.lv.name)} cannot be used: ${next.problem}. It was removed and the target is unchanged since the last backup; ` +
+        'run the backup again (with a larger --snapshot-size if it overflowed)',
+    )
+  }
+
+  private chooseMode(base: SnapshotInfo | undefined, resumed: boolean): CopyMode {
+    if (this.opts.resync) {
+      this.opts.notice(`--resync: comparing every block of ${this.opts.target} with the new snapshot and copying the differing ones`)
+      return 'resync'
+    }
+    const fallback = 'falling back to a full copy (--resync would compare blocks and copy only the differing ones)'
+    if (!this.state.base) {
+      if (!resumed) this.opts.notice(`first backup of ${this.volumeText}: full copy`)
+      return 'full'
+    }
+    if (!base) {
+      this.opts.notice(`the previous snapshot ${this.vgName(this.state.base)} no longer exists, so the changes since it are unknown: ${fallback}`)
+      return 'full'
+    }
+    if (base.problem) {
+      this.opts.notice(`the previous snapshot ${this.vgName(base.lv.name)} cannot be used: ${base.problem}; ${fallback}`)
+      return 'full'
+    }
+    return 'delta'
+  }
+
+  private async copy(mode: CopyMode, next: SnapshotInfo, base: SnapshotInfo | undefined): Promise<void> {
+    const snapshot = await FileSource.open(next.snapshotPath)
+    try {
+      if (mode === 'delta') {
+        const generation = await openGeneration({ cowPath: base!.cowPath, snapshotPath: next.snapshotPath })
+        try {
+          await this.transfer(sourceFromGeneration(generation), `delta ${base!.lv.name} -> ${next.lv.name}`)
+        } finally {
+          await generation.close()
+        }
+        return
+      }
+      if (!this.opts.remote) await this.createMissingTarget(snapshot.sizeBytes)
+      let runs: ChunkRuns
+      if (mode === 'resync') {
+        const bar = this.opts.progress('compare', snapshot.sizeBytes)
+        try {
+          runs = await findDifferingBlocks(snapshot, this.opts.target, next.lv.chunkSizeBytes, (b) => bar.advance(b))
+        } finally {
+          bar.stop()
+        }
+      } else {
+        runs = wholeDeviceRuns(next.lv.chunkSizeBytes, snapshot.sizeBytes)
+      }
+      await this.transfer(snapshotRunsSource(snapshot, runs), `${mode} ${next.lv.name}`)
+    } finally {
+      await snapshot.close()
+    }
+  }
+
+  private async transfer(source: GenerationSource, label: string): Promise<void> {
+    const bar = this.opts.progress(label, source.runs.changedBytes)
+    let firstPiece = true
+    const onProgress = (bytes: number) => {
+      bar.advance(bytes)
+      if (firstPiece) crashPoint('mid-copy')
+      firstPiece = false
+    }
+    try {
+      if (this.opts.remote) {
+        await sendToRemote(source, { ...this.opts.remote, path: this.opts.target }, onProgress)
+      } else {
+        await applyToTarget(source, this.opts.target, onProgress)
+      }
+    } finally {
+      bar.stop()
+    }
+    this.copied = { runs: source.runs.count, bytes: source.runs.changedBytes }
+  }
+
+  // The first backup may name a file that does not exist yet: it is created with the volume's size.
+  private async createMissingTarget(sizeBytes: number): Promise<void> {
+    const target = this.opts.target
+    try {
+      await fsp.stat(target)
+      return
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('checking the target', target, err)
+    }
+    if (path.resolve(target).startsWith('/dev/')) {
+      throw new UsageError(`the target ${target} does not exist; snapdelta creates missing regular files, never device nodes`)
+    }
+    try {
+      const file = await fsp.open(target, 'wx', 0o600)
+      await file.truncate(sizeBytes)
+      await file.close()
+    } catch (err) {
+      throw ioError('creating the target file', target, err)
+    }
+    this.opts.notice(`created ${target} (${formatBytes(sizeBytes)}, the size of ${this.volumeText})`)
+  }
+
+  private async verify(pending: PendingIncrement, next: SnapshotInfo, base: SnapshotInfo | undefined): Promise<void> {
+    if (this.opts.remote) {
+      // receive checked every record and the end record before it exited 0.
+      this.verified = { bytes: 0, by: 'stream checksums' }
+      return
+    }
+    const snapshot = await FileSource.open(next.snapshotPath)
+    let report: VerifyReport
+    try {
+      if (pending.mode === 'delta' && base && !base.problem) {
+        // Re-read: the table only grows, and chunks added since the copy hold the same data in both.
+        const generation = await openGeneration({ cowPath: base.cowPath, snapshotPath: next.snapshotPath })
+        try {
+          report = await this.withBar('verify', generation.runs.changedBytes, (advance) =>
+            verifyRuns(generation.runs, (t, o) => generation.snapshot.readInto(t, o), this.opts.target, advance),
+          )
+        } finally {
+          await generation.close()
+        }
+      } else {
+        report = await this.withBar('verify', snapshot.sizeBytes, (advance) => verifyWholeDevice(snapshot, this.opts.target, advance))
+      }
+    } finally {
+      await snapshot.close()
+    }
+    if (!report.identical) {
+      // Redo the copy next time; the previous snapshot stays.
+      this.state.pending!.step = 'snapshot-created'
+      await this.save()
+      const ranges = report.firstRanges.map(([o, l]) => `${o}+${l}`).join(', ')
+      throw new DiffersError(
+        `verification failed: ${this.opts.target} differs from the new snapshot ${this.vgName(next.lv.name)} in ${report.differingRanges} range(s) ` +
+          `(${formatBytes(report.differingBytes)}; first: ${ranges}). The previous snapshot is kept; run again with --resync to compare every block and repair the target`,
+      )
+    }
+    this.verified = { bytes: report.comparedBytes, by: 'reading the target back' }
+  }
+
+  private async withBar<T>(label: string, total: number, work: (advance: (bytes: number) => void) => Promise<T>): Promise<T> {
+    const bar = this.opts.progress(label, total)
+    try {
+      return await work((b) => bar.advance(b))
+    } finally {
+      bar.stop()
+    }
+  }
+}
+
+/** A name not used by another LV yet: two backups within one second get "-2", "-3", ... */
+function freeName(lv: string, found: OriginSnapshots): string {
+  const base = snapshotName(lv, new Date())
+  const taken = new Set(found.snapshots.map((s) => s.lv.name))
+  let name = base
+  for (let n = 2; taken.has(name); n++) name = `${base}-${n}`
+  return name
+}

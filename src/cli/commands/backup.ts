@@ -1,0 +1,79 @@
+// snapdelta backup VG/LV --to TARGET: one crash-safe snapshot rotation (src/backup/rotation.ts).
+import { Command } from 'commander'
+import { runBackup } from '../../backup/rotation'
+import { UsageError } from '../../errors'
+import { parseVolumeRef } from '../../lvm/volume-ref'
+import { formatBytes } from '../../units'
+import { printJson } from '../output'
+import { startProgress } from '../progress'
+
+export const DEFAULT_STATE_DIR = '/var/lib/snapdelta'
+// COW space is only used as the origin changes; an overflow costs a full copy, never data.
+export const DEFAULT_SNAPSHOT_SIZE = '10%ORIGIN'
+// LVM's own default: a 4 KiB write costs a 4 KiB copy-out, and adjacent chunks merge into runs anyway.
+export const DEFAULT_CHUNK_SIZE = '4k'
+
+interface BackupCliOptions {
+  to: string
+  ssh?: string
+  sshCommand?: string
+  stateDir: string
+  snapshotSize: string
+  chunkSize: string
+  resync?: boolean
+  json?: boolean
+  quiet?: boolean
+}
+
+/** Registers `snapdelta backup`. */
+export function registerBackup(program: Command): void {
+  program
+    .command('backup')
+    .description(
+      'Back up a logical volume incrementally. The first run snapshots VG/LV and copies it whole to TARGET;\n' +
+        'each later run makes a new snapshot, copies the changes since the previous one (its COW table, data\n' +
+        'from the new snapshot), verifies them, then removes the previous snapshot. A state file records every\n' +
+        'step: a run that was killed is finished by the next one. One run per volume at a time (exit 6 when locked).',
+    )
+    .argument('<VG/LV>', 'the origin volume, e.g. vg0/home')
+    .requiredOption('--to <target>', 'backup block device or file (a missing file is created with the volume size); with --ssh, a path on HOST')
+    .option('--ssh <host>', 'copy to HOST through `ssh HOST snapdelta receive TARGET` (TARGET must exist there)')
+    .option('--ssh-command <command>', 'ssh program and options (default: $SNAPDELTA_SSH or "ssh")')
+    .option('--state-dir <dir>', 'where the state file and lock live', DEFAULT_STATE_DIR)
+    .option('--snapshot-size <size>', 'COW space of each new snapshot: lvcreate -L size (2G) or -l extents (10%ORIGIN)', DEFAULT_SNAPSHOT_SIZE)
+    .option('--chunk-size <size>', 'snapshot chunk size, 4k..512k (lvcreate --chunksize)', DEFAULT_CHUNK_SIZE)
+    .option('--resync', 'compare every block of TARGET with the new snapshot and copy only the differing blocks (repairs a target after an overflow or a failed verify)')
+    .option('--json', 'print a JSON summary')
+    .option('--quiet', 'no progress bars and no summary')
+    .action(async (volume: string, opts: BackupCliOptions) => {
+      const sshCommand = (opts.sshCommand ?? process.env.SNAPDELTA_SSH ?? 'ssh').split(/\s+/).filter(Boolean)
+      if (opts.sshCommand && !opts.ssh) throw new UsageError('--ssh-command needs --ssh HOST')
+      const notices: string[] = []
+      const summary = await runBackup({
+        volume: parseVolumeRef(volume),
+        target: opts.to,
+        remote: opts.ssh ? { host: opts.ssh, sshCommand } : null,
+        stateDir: opts.stateDir,
+        snapshotSize: opts.snapshotSize,
+        chunkSize: opts.chunkSize,
+        resync: !!opts.resync,
+        progress: (label, total) => startProgress(label, total, !!opts.quiet || !!opts.json),
+        notice: (message) => {
+          notices.push(message)
+          process.stderr.write(`snapdelta: ${message}\n`)
+        },
+      })
+      if (opts.json) {
+        printJson({ ...summary, notices })
+        return
+      }
+      if (opts.quiet) return
+      const where = summary.host ? `${summary.host}:${summary.target}` : summary.target
+      const verified = summary.verifiedBy === 'stream checksums' ? 'verified by the stream checksums' : `verified (${formatBytes(summary.bytesVerified)} read back)`
+      process.stdout.write(
+        `${summary.volume} -> ${where}: ${summary.mode} copy${summary.resumed ? ' (resumed)' : ''}, ${formatBytes(summary.bytesCopied)} in ${summary.runs} runs, ` +
+          `${verified}, ${summary.seconds.toFixed(1)} s\n` +
+          `snapshot ${summary.snapshot} is the base of the next backup${summary.removedSnapshot ? `; removed ${summary.removedSnapshot}` : ''}\n`,
+      )
+    })
+}

@@ -1,0 +1,89 @@
+// snapdelta list --lv VG/LV: the generations `mount --lv` would show, without mounting.
+import { Command } from 'commander'
+import { closeEntries } from './mount'
+import { openGenerationEntries, planVolumeGenerations } from '../../lvm/lv-generations'
+import { parseVolumeRef } from '../../lvm/volume-ref'
+import { formatBytes } from '../../units'
+import { printJson, writeStdout } from '../output'
+
+interface ListOptions {
+  lv: string
+  json?: boolean
+}
+
+/** Registers `snapdelta list`. */
+export function registerList(program: Command): void {
+  program
+    .command('list')
+    .description(
+      "List a logical volume's snapshots (oldest first) and the generations `snapdelta mount --lv` shows:\n" +
+        'one delta per pair of adjacent snapshots, plus the newest snapshot in full. Unusable snapshots\n' +
+        '(invalid, overflowed, merging, inactive) are listed with the reason. Reads COW tables with O_DIRECT; writes nothing.',
+    )
+    .requiredOption('--lv <VG/LV>', 'the origin volume, e.g. vg0/home')
+    .option('--json', 'print JSON: the origin, its snapshots and the generations')
+    .action(async (opts: ListOptions) => {
+      const ref = parseVolumeRef(opts.lv)
+      const { origin, snapshots, plans } = await planVolumeGenerations(ref)
+      const entries = await openGenerationEntries(plans)
+      try {
+        const generations = entries.map((entry, i) => {
+          const plan = plans[i]
+          if (entry.kind === 'delta' && plan.kind === 'delta') {
+            const { runs, table } = entry.generation
+            return {
+              name: entry.generation.name,
+              kind: 'delta',
+              from: plan.older.lv.name,
+              to: plan.newer.lv.name,
+              cowPath: entry.generation.cowPath,
+              snapshotPath: entry.generation.snapshotPath,
+              chunkSizeBytes: runs.chunkSizeBytes,
+              deviceSizeBytes: runs.deviceSizeBytes,
+              exceptions: table.exceptions,
+              changedChunks: runs.changedChunks,
+              runs: runs.count,
+              changedBytes: runs.changedBytes,
+            }
+          }
+          if (entry.kind === 'full' && plan.kind === 'full') {
+            return { name: entry.name, kind: 'full', snapshot: plan.snapshot.lv.name, snapshotPath: entry.snapshot.path, deviceSizeBytes: entry.snapshot.sizeBytes }
+          }
+          return { name: plan.name, kind: 'error', message: entry.kind === 'error' ? entry.message : 'unexpected entry' }
+        })
+        const result = {
+          volume: `${ref.vg}/${ref.lv}`,
+          origin: { name: origin.name, sizeBytes: origin.sizeBytes, path: origin.dmPath },
+          snapshots: snapshots.map((s) => ({
+            name: s.lv.name,
+            createdAt: s.lv.createdAt.toISOString(),
+            cowPath: s.cowPath,
+            snapshotPath: s.snapshotPath,
+            chunkSizeBytes: s.lv.chunkSizeBytes,
+            cowSizeBytes: s.lv.sizeBytes,
+            snapPercent: s.lv.snapPercent,
+            kernelExceptions: s.kernelExceptions,
+            problem: s.problem,
+          })),
+          generations,
+        }
+        if (opts.json) {
+          printJson(result)
+          return
+        }
+        let text = `${result.volume} (${formatBytes(origin.sizeBytes)}): ${snapshots.length} snapshot${snapshots.length === 1 ? '' : 's'}\n`
+        for (const s of result.snapshots) {
+          text += `  ${s.createdAt}  ${s.name}  ${s.problem ? `UNUSABLE: ${s.problem}` : `COW ${s.snapPercent ?? '?'}% full`}\n`
+        }
+        if (generations.length > 0) text += 'generations (mount --lv shows one directory each):\n'
+        for (const g of generations) {
+          if (g.kind === 'delta') text += `  ${g.name}/  delta: ${formatBytes(g.changedBytes as number)} changed in ${g.runs} runs (COW ${g.cowPath}, data ${g.snapshotPath})\n`
+          else if (g.kind === 'full') text += `  ${g.name}/  full: ${formatBytes(g.deviceSizeBytes as number)} (${g.snapshotPath})\n`
+          else text += `  ${g.name}/  ERROR: ${g.message}\n`
+        }
+        await writeStdout(text)
+      } finally {
+        await closeEntries(entries)
+      }
+    })
+}
