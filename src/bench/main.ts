@@ -13,8 +13,10 @@ import { tableReading } from './items/table-reading'
 import { mountTime } from './items/mount-time'
 import { fullRead } from './items/full-read'
 import { incrementalCopy } from './items/incremental-copy'
+import { changedListing } from './items/changed-listing'
+import { manyReaders } from './items/many-readers'
 
-const ITEMS: readonly BenchItem[] = [tableReading, mountTime, fullRead, incrementalCopy]
+const ITEMS: readonly BenchItem[] = [tableReading, mountTime, fullRead, incrementalCopy, changedListing, manyReaders]
 
 const USAGE = `usage: npm run bench -- [--quick] [--only NAME]
   --quick      small inputs (a smoke run of a few seconds)

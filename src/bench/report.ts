@@ -46,7 +46,7 @@ export function figure(
 /** Rounds for display: 3 significant digits, no exponent. */
 export function round3(value: number): string {
   if (!Number.isFinite(value)) return String(value)
-  if (value === 0) return '0'
+  if (Number.isInteger(value) && Math.abs(value) < 1e6) return String(value)
   const digits = Math.max(0, 2 - Math.floor(Math.log10(Math.abs(value))))
   return value.toFixed(Math.min(digits, 6))
 }
