@@ -36,7 +36,9 @@ export async function receiveStream(
 ): Promise<ReceiveSummary> {
   const started = process.hrtime.bigint()
   const reader = new ByteReader(input)
-  const header = await readHeader(reader, streamName)
+  const header = await readHeader(reader, streamName).catch((err) => {
+    throw err instanceof IncompleteStreamError ? incomplete(err.message, targetPath, 'nothing was written') : err
+  })
   const target = await openTarget(targetPath, header.deviceSizeBytes, 'write')
   onStart(header)
   const state = { records: 0, bytesWritten: 0 }
@@ -56,12 +58,7 @@ export async function receiveStream(
     await syncTarget(target)
   } catch (err) {
     await flushAfterFailure(target, pendingWrite)
-    if (err instanceof IncompleteStreamError) {
-      throw new IncompleteStreamError(
-        `${err.message}. The backup ${targetPath} is incomplete: ${state.records} of ${header.records} records were written. ` +
-          'Apply the same stream again, whole (applying a stream twice is harmless: every record is an absolute write).',
-      )
-    }
+    if (err instanceof IncompleteStreamError) throw incomplete(err.message, targetPath, `${state.records} of ${header.records} records were written`)
     throw err
   } finally {
     await target.handle.close()
@@ -75,6 +72,14 @@ export async function receiveStream(
   }
 }
 
+// The one message of a failed receive: what went wrong, what state TARGET is in, what to do.
+function incomplete(what: string, targetPath: string, written: string): IncompleteStreamError {
+  return new IncompleteStreamError(
+    `${what}. The backup ${targetPath} is incomplete (${written}). ` +
+      'Apply the same stream again, whole: applying a stream twice is harmless, every record is an absolute write.',
+  )
+}
+
 async function readHeader(reader: ByteReader, streamName: string): Promise<StreamHeader> {
   const bytes = await reader.read(STREAM_HEADER_BYTES)
   const decoded = decodeStreamHeader(Buffer.concat([bytes], STREAM_HEADER_BYTES))
@@ -82,9 +87,9 @@ async function readHeader(reader: ByteReader, streamName: string): Promise<Strea
     throw new InvalidInputError(`${streamName} is not a snapdelta stream: ${decoded.reason}`)
   }
   if (bytes.length < STREAM_HEADER_BYTES) {
-    throw new IncompleteStreamError(`${streamName} ended after ${bytes.length} bytes, inside its ${STREAM_HEADER_BYTES}-byte header; nothing was written`)
+    throw new IncompleteStreamError(`${streamName} ended after ${bytes.length} bytes, inside its ${STREAM_HEADER_BYTES}-byte header`)
   }
-  if (!decoded.ok) throw new IncompleteStreamError(`${streamName}: ${decoded.reason}; nothing was written`)
+  if (!decoded.ok) throw new IncompleteStreamError(`${streamName}: ${decoded.reason}`)
   return decoded.header
 }
 

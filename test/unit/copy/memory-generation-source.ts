@@ -1,0 +1,23 @@
+// A GenerationSource over an in-memory snapshot and a run list, for tests
+// that need no files: new snapshot bytes come from a Buffer.
+import { GenerationSource } from '../../../src/copy/generation-source'
+import { ChunkRuns, chunkRunsFromByteRanges } from '../../../src/map/chunk-runs'
+import { MemorySource } from '../vfs/memory-source'
+
+/** The source for `snapshot` with runs given as [offset, length] byte ranges. */
+export function memoryGenerationSource(
+  snapshot: Buffer,
+  chunkSizeBytes: number,
+  ranges: Array<[number, number]>,
+): GenerationSource & { memory: MemorySource } {
+  const memory = new MemorySource(snapshot)
+  const runs: ChunkRuns = chunkRunsFromByteRanges(chunkSizeBytes, snapshot.length, ranges)
+  return {
+    description: 'memory',
+    runs,
+    readChanged: (target, offsetBytes) => memory.readInto(target, offsetBytes),
+    full: memory,
+    close: async () => {},
+    memory,
+  }
+}

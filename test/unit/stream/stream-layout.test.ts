@@ -1,0 +1,24 @@
+import { StreamLayout } from '../../../src/stream/stream-layout'
+import { decodeRecordHeader, RECORD_HEADER_BYTES, RecordKind, STREAM_HEADER_BYTES } from '../../../src/stream/stream-format'
+import { sampleGeneration, sentBytes } from './stream-test-data'
+
+test('the layout computed from the runs places every record where send writes it, and the size matches', async () => {
+  const { source } = sampleGeneration()
+  const stream = await sentBytes(source)
+  const layout = new StreamLayout(source.runs)
+  expect(layout.sizeBytes).toBe(stream.length)
+  let at = STREAM_HEADER_BYTES
+  for (let i = 0; i < layout.header.records; i++) {
+    const place = layout.record(i)
+    const decoded = decodeRecordHeader(stream.subarray(at, at + RECORD_HEADER_BYTES))
+    expect(place.streamOffsetBytes).toBe(at)
+    expect(decoded).toMatchObject({ kind: RecordKind.data, index: i, offsetBytes: place.offsetBytes, lengthBytes: place.lengthBytes })
+    // Any position inside the record maps back to it.
+    for (const within of [0, RECORD_HEADER_BYTES - 1, RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + place.lengthBytes - 1]) {
+      expect(layout.recordAt(at + within).index).toBe(i)
+    }
+    at += RECORD_HEADER_BYTES + place.lengthBytes
+  }
+  expect(layout.endOffsetBytes).toBe(at)
+  expect(decodeRecordHeader(stream.subarray(at))).toMatchObject({ kind: RecordKind.end, index: layout.header.records })
+})
