@@ -1,0 +1,245 @@
+#!/usr/bin/env node
+// Fake LVM2 and dmsetup for the fast test suite: lvs, lvcreate, lvremove,
+// lvrename and dmsetup (symlinks in bin/, put first on PATH) act on image
+// files under $SNAPDELTA_FAKE_LVM instead of device-mapper. A snapshot is a
+// copy of its origin's image plus a COW image written with the project's own
+// writer (dist/cow/cow-writer.js); `fake-lvm.js write` changes the origin and,
+// like the kernel, first saves each chunk's old content into the COW of every
+// valid snapshot, so deltas are real. Every call is logged to calls.log.
+//
+// Test-side commands (node fake-lvm.js CMD ...):
+//   create-origin VG LV SIZE_BYTES SEED    a new origin volume with pseudo-random content
+//   write VG LV OFFSET LENGTH SEED         writes pseudo-random bytes to the origin (SEED 0: zeros)
+//   invalidate VG LV                       marks a snapshot invalid, as an overflow does
+//   set-attr VG LV ATTR                    overwrites lv_attr (inactive, merging, ...)
+'use strict'
+const fs = require('fs')
+const path = require('path')
+const dist = path.join(__dirname, '..', '..', 'dist')
+const { writeCowImage, kernelNewChunk, minimumCowSizeBytes } = require(path.join(dist, 'cow', 'cow-writer.js'))
+const { readExceptionTableFromPath } = require(path.join(dist, 'cow', 'exception-table.js'))
+const { pseudoRandomBytes } = require(path.join(dist, 'cow', 'scenario.js'))
+
+const root = process.env.SNAPDELTA_FAKE_LVM
+if (!root) die(5, 'SNAPDELTA_FAKE_LVM is not set')
+const dbPath = path.join(root, 'lvm.json')
+const EXTENT_BYTES = 4 * 1024 * 1024
+
+function die(code, message) {
+  process.stderr.write(`  ${message}\n`)
+  process.exit(code)
+}
+function load() {
+  return fs.existsSync(dbPath) ? JSON.parse(fs.readFileSync(dbPath, 'utf8')) : { lvs: [] }
+}
+function save(db) {
+  fs.writeFileSync(dbPath + '.tmp', JSON.stringify(db, null, 1))
+  fs.renameSync(dbPath + '.tmp', dbPath)
+}
+const dmName = (vg, lv) => `${vg.replace(/-/g, '--')}-${lv.replace(/-/g, '--')}`
+const devPath = (vg, lv) => path.join(root, 'mapper', dmName(vg, lv))
+function find(db, vg, name) {
+  return db.lvs.find((v) => v.vg === vg && v.name === name)
+}
+function splitRef(ref) {
+  const [vg, lv] = ref.split('/')
+  return { vg, lv }
+}
+function option(args, long, short) {
+  for (let i = 0; i < args.length; i++) if (args[i] === long || (short && args[i] === short)) return args[i + 1]
+  return undefined
+}
+function parseSize(text) {
+  const m = /^(\d+(?:\.\d+)?)([bskmgt]?)$/i.exec(text)
+  if (!m) die(3, `Invalid size ${text}`)
+  const unit = { '': 2 ** 20, b: 1, s: 512, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[m[2].toLowerCase()]
+  return Math.round(Number(m[1]) * unit)
+}
+
+const tool = path.basename(process.argv[1])
+const args = process.argv.slice(2)
+const isTestCommand = tool === 'fake-lvm.js'
+if (!isTestCommand) fs.appendFileSync(path.join(root, 'calls.log'), JSON.stringify([tool, ...args]) + '\n')
+fs.mkdirSync(path.join(root, 'mapper'), { recursive: true })
+
+const commands = {
+  lvs() {
+    const db = load()
+    const fields = option(args, '-o').split(',')
+    const vg = args[args.length - 1]
+    if (!db.lvs.some((v) => v.vg === vg)) die(5, `Volume group "${vg}" not found`)
+    const epoch = args.some((a) => a.includes('time_format="%s"'))
+    const rows = db.lvs.filter((v) => v.vg === vg).map((v) => {
+      const cow = v.origin ? snapshotUsage(v) : null
+      const values = {
+        lv_name: v.name,
+        vg_name: v.vg,
+        lv_attr: v.attr,
+        origin: v.origin || '',
+        lv_size: String(v.sizeBytes),
+        lv_time: epoch ? String(v.time) : new Date(v.time * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000'),
+        chunk_size: String(v.chunkSizeBytes || 0),
+        snap_percent: cow ? cow.percent.toFixed(2) : '',
+        lv_uuid: v.uuid,
+        lv_dm_path: devPath(v.vg, v.name),
+        lv_path: `/dev/${v.vg}/${v.name}`,
+      }
+      return Object.fromEntries(fields.map((f) => [f, values[f]]))
+    })
+    process.stdout.write(JSON.stringify({ report: [{ lv: rows }] }, null, 2) + '\n')
+  },
+  async lvcreate() {
+    const db = load()
+    if (!args.includes('--snapshot') && !args.includes('-s')) die(3, 'the fake lvcreate only makes snapshots')
+    const name = option(args, '--name', '-n')
+    const { vg, lv } = splitRef(args[args.length - 1])
+    const origin = find(db, vg, lv)
+    if (!origin) die(5, `Failed to find logical volume "${vg}/${lv}"`)
+    if (find(db, vg, name)) die(5, `Logical Volume "${name}" already exists in volume group "${vg}"`)
+    const extents = option(args, '--extents', '-l')
+    let cowBytes = extents ? Math.floor((origin.sizeBytes * Number(/^(\d+)%ORIGIN$/i.exec(extents)[1])) / 100) : parseSize(option(args, '--size', '-L'))
+    cowBytes = Math.max(EXTENT_BYTES, Math.ceil(cowBytes / EXTENT_BYTES) * EXTENT_BYTES)
+    const chunkBytes = parseSize((option(args, '--chunksize', '-c') || '4k').replace(/^(\d+)$/, '$1k'))
+    fs.copyFileSync(devPath(vg, lv), devPath(vg, name))
+    await writeCowImage(devPath(vg, name) + '-cow', { chunkSizeSectors: chunkBytes / 512, oldChunks: [], cowSizeBytes: cowBytes })
+    origin.attr = 'o' + origin.attr.slice(1)
+    db.lvs.push({ vg, name, origin: lv, attr: 'swi-a-s---', sizeBytes: cowBytes, time: Math.floor(Date.now() / 1000), chunkSizeBytes: chunkBytes, uuid: `fake-${Date.now()}-${name}` })
+    save(db)
+    process.stdout.write(`  Logical volume "${name}" created.\n`)
+  },
+  lvremove() {
+    const db = load()
+    const { vg, lv } = splitRef(args[args.length - 1])
+    const v = find(db, vg, lv)
+    if (!v) die(5, `Failed to find logical volume "${vg}/${lv}"`)
+    if (!v.origin && db.lvs.some((s) => s.vg === vg && s.origin === lv)) die(5, `Logical volume ${vg}/${lv} has snapshots`)
+    fs.rmSync(devPath(vg, lv), { force: true })
+    fs.rmSync(devPath(vg, lv) + '-cow', { force: true })
+    db.lvs = db.lvs.filter((x) => x !== v)
+    save(db)
+    process.stdout.write(`  Logical volume "${lv}" successfully removed.\n`)
+  },
+  lvrename() {
+    const db = load()
+    const [vg, from, to] = args.filter((a) => !a.startsWith('-'))
+    const v = find(db, vg, from)
+    if (!v) die(5, `Existing logical volume "${from}" not found in volume group "${vg}"`)
+    for (const suffix of ['', '-cow']) if (fs.existsSync(devPath(vg, from) + suffix)) fs.renameSync(devPath(vg, from) + suffix, devPath(vg, to) + suffix)
+    for (const s of db.lvs) if (s.vg === vg && s.origin === from) s.origin = to
+    v.name = to
+    save(db)
+  },
+  dmsetup() {
+    if (args[0] !== 'status') die(1, 'the fake dmsetup only answers status')
+    const db = load()
+    const v = db.lvs.find((x) => dmName(x.vg, x.name) === args[1])
+    if (!v || v.attr[4] !== 'a' && v.attr[4] !== 'I') die(1, `Device ${args[1]} not found\nCommand failed.`)
+    const sectors = Math.ceil(fs.statSync(devPath(v.vg, v.name)).size / 512)
+    if (!v.origin) return void process.stdout.write(`0 ${sectors} snapshot-origin \n`)
+    if (v.attr[0] === 'S') return void process.stdout.write(`0 ${sectors} snapshot-merge 16/8192 16\n`)
+    if (v.attr[4] === 'I') return void process.stdout.write(`0 ${sectors} snapshot Invalid\n`)
+    const u = snapshotUsage(v)
+    process.stdout.write(`0 ${sectors} snapshot ${u.allocatedSectors}/${v.sizeBytes / 512} ${u.metadataSectors}\n`)
+  },
+  async 'create-origin'() {
+    const db = load()
+    const [vg, lv, size, seed] = args
+    fs.writeFileSync(devPath(vg, lv), pseudoRandomBytes(Number(size), Number(seed)))
+    db.lvs.push({ vg, name: lv, origin: '', attr: '-wi-a-----', sizeBytes: Number(size), time: Math.floor(Date.now() / 1000), chunkSizeBytes: 0, uuid: `fake-origin-${lv}` })
+    save(db)
+  },
+  async write() {
+    const db = load()
+    const [vg, lv, offsetText, lengthText, seed] = args
+    const offset = Number(offsetText)
+    const data = Number(seed) === 0 ? Buffer.alloc(Number(lengthText)) : pseudoRandomBytes(Number(lengthText), Number(seed))
+    const originPath = devPath(vg, lv)
+    const fd = fs.openSync(originPath, 'r+')
+    try {
+      for (const snap of db.lvs.filter((s) => s.vg === vg && s.origin === lv && s.attr[4] === 'a')) await copyOut(snap, fd, offset, data.length)
+      fs.writeSync(fd, data, 0, data.length, offset)
+    } finally {
+      fs.closeSync(fd)
+    }
+    save(db)
+  },
+  invalidate() {
+    const db = load()
+    const v = find(db, args[0], args[1])
+    v.attr = v.attr.slice(0, 4) + 'I' + v.attr.slice(5)
+    const cow = devPath(v.vg, v.name) + '-cow'
+    const header = fs.readFileSync(cow).subarray(0, 16)
+    header.writeUInt32LE(0, 4)
+    const fd = fs.openSync(cow, 'r+')
+    fs.writeSync(fd, header, 0, 16, 0)
+    fs.closeSync(fd)
+    save(db)
+  },
+  'set-attr'() {
+    const db = load()
+    find(db, args[0], args[1]).attr = args[2]
+    save(db)
+  },
+}
+
+// Fills the COW of `snap` like the kernel: the old content of every chunk the write touches, once.
+async function copyOut(snap, originFd, offset, length) {
+  const cowPath = devPath(snap.vg, snap.name) + '-cow'
+  const chunkBytes = snap.chunkSizeBytes
+  const perArea = chunkBytes / 16
+  const table = await readExceptionTableFromPath(cowPath)
+  const old = Array.from(table.oldChunks.subarray(0, table.exceptions))
+  const seen = new Set(old)
+  const added = []
+  for (let c = Math.floor(offset / chunkBytes); c * chunkBytes < offset + length; c++) if (!seen.has(c)) added.push(c)
+  if (added.length === 0) return
+  const cow = fs.openSync(cowPath, 'r')
+  const saved = new Map()
+  old.forEach((chunk, i) => {
+    const b = Buffer.alloc(chunkBytes)
+    fs.readSync(cow, b, 0, chunkBytes, kernelNewChunk(i, perArea) * chunkBytes)
+    saved.set(i, b)
+  })
+  fs.closeSync(cow)
+  const all = [...old, ...added]
+  if (minimumCowSizeBytes(chunkBytes / 512, all.length) > snap.sizeBytes) {
+    // Overflow: the kernel invalidates the snapshot and stops copying out.
+    snap.attr = snap.attr.slice(0, 4) + 'I' + snap.attr.slice(5)
+    await writeCowImage(cowPath, { chunkSizeSectors: chunkBytes / 512, oldChunks: old, savedData: (_c, i) => saved.get(i), valid: false, cowSizeBytes: snap.sizeBytes })
+    return
+  }
+  await writeCowImage(cowPath, {
+    chunkSizeSectors: chunkBytes / 512,
+    oldChunks: all,
+    savedData: (chunk, i) => {
+      if (i < old.length) return saved.get(i)
+      const b = Buffer.alloc(chunkBytes)
+      fs.readSync(originFd, b, 0, chunkBytes, chunk * chunkBytes)
+      return b
+    },
+    cowSizeBytes: snap.sizeBytes,
+  })
+}
+
+// What dmsetup status and snap_percent report: next free chunk and metadata chunks, in sectors.
+function snapshotUsage(snap) {
+  if (snap.attr[4] === 'I') return { percent: 100 }
+  const chunkSectors = snap.chunkSizeBytes / 512
+  const perArea = snap.chunkSizeBytes / 16
+  const buf = fs.readFileSync(devPath(snap.vg, snap.name) + '-cow')
+  let exceptions = 0
+  for (let area = 0; ; area++) {
+    const at = (1 + area * (perArea + 1)) * snap.chunkSizeBytes
+    let n = 0
+    while (n < perArea && at + n * 16 + 16 <= buf.length && buf.readBigUInt64LE(at + n * 16 + 8) !== 0n) n++
+    exceptions += n
+    if (n < perArea) break
+  }
+  const allocatedSectors = kernelNewChunk(exceptions, perArea) * chunkSectors
+  const metadataSectors = (Math.floor(exceptions / perArea) + 2) * chunkSectors
+  return { percent: (100 * allocatedSectors) / (snap.sizeBytes / 512), allocatedSectors, metadataSectors }
+}
+
+const command = isTestCommand ? args.shift() : tool
+if (!commands[command]) die(3, `fake-lvm: unknown command ${command}`)
+Promise.resolve(commands[command]()).catch((err) => die(5, err.stack || String(err)))

@@ -1,0 +1,148 @@
+#!/bin/bash
+# Runs inside the VM (vm.sh), as root, under a real kernel: a VG on loop
+# devices, a mounted ext4 LV with a writer running, snapdelta backup several
+# times, killed at several steps, and the stale page cache trap.
+# $1 = the repository (same path as on the host). Results: /out/summary.txt.
+set -euo pipefail
+repo=$1
+sd() { node "$repo/bin/snapdelta.js" "$@"; }
+summary=/out/summary.txt
+: > "$summary"
+t0=$(date +%s)
+pass() { echo "PASS [$(( $(date +%s) - t0 ))s] $*" | tee -a "$summary"; }
+fail() { echo "FAIL [$(( $(date +%s) - t0 ))s] $*" | tee -a "$summary"; exit 1; }
+info() { echo "INFO $*" | tee -a "$summary"; }
+
+VG=sdvg-k; LV=data            # a '-' in the VG name exercises device-mapper's name escaping
+dmvg=${VG//-/--}
+state=/tmp/state target=/tmp/backup.img
+export SNAPDELTA_TEST_CRASH_AT=   # set per run below
+
+# --- volume group on two loop devices, ext4 on a 64 MiB LV ---
+truncate -s 72M /tmp/pv1.img /tmp/pv2.img
+pv1=$(losetup -f --show /tmp/pv1.img); pv2=$(losetup -f --show /tmp/pv2.img)
+pvcreate -q "$pv1" "$pv2" >/dev/null
+vgcreate -q "$VG" "$pv1" "$pv2" >/dev/null
+lvcreate -q -y -L 64M -n "$LV" "$VG" >/dev/null
+mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 "/dev/$VG/$LV"
+mkdir -p /mnt/fs && mount "/dev/$VG/$LV" /mnt/fs
+dd if=/dev/urandom of=/mnt/fs/seed bs=1M count=8 conv=fsync status=none
+info "VG $VG on $pv1 $pv2, ext4 on $VG/$LV mounted"
+
+# --- a writer that keeps changing files while snapshots are taken ---
+writer() {
+    local i=0
+    while :; do
+        dd if=/dev/urandom of=/mnt/fs/w$((i % 16)) bs=4k count=8 conv=fsync status=none
+        i=$((i + 1)); sleep 0.1
+    done
+}
+writer & wpid=$!
+stop_writer() { kill "$wpid" 2>/dev/null || true; wait "$wpid" 2>/dev/null || true; }
+trap stop_writer EXIT
+
+snapshots() { lvs --noheadings -o lv_name -S "origin=$LV" "$VG" | awk '{print $1}'; }
+base_of_state() { jq -r .base "$state/$dmvg-$LV.json"; }
+
+# After a completed run: one snapshot left, recorded as the base, and TARGET equal to it.
+check_backup() {
+    local what=$1 snaps
+    snaps=$(snapshots)
+    [ "$(echo "$snaps" | wc -l)" = 1 ] || fail "$what: expected exactly one snapshot, found: $(echo $snaps)"
+    [ "$snaps" = "$(base_of_state)" ] || fail "$what: snapshot $snaps is not the base recorded in the state file ($(base_of_state))"
+    cmp "$target" "/dev/$VG/$snaps" || fail "$what: $target differs from the newest snapshot $snaps"
+    pass "$what: $target == $VG/$snaps (cmp), one snapshot left"
+}
+
+backup() { sd backup "$VG/$LV" --to "$target" --state-dir "$state" --snapshot-size 16M "$@"; }
+
+# --- first run: full copy into a new file ---
+backup --json > /out/run1.json || fail "first backup failed: $(cat /out/run1.json)"
+[ "$(jq -r .mode /out/run1.json)" = full ] || fail "first backup: expected a full copy, got $(jq -c . /out/run1.json)"
+check_backup "run 1 (full)"
+
+# --- increments with the writer running ---
+for n in 2 3 4; do
+    sleep 1
+    backup --json > /out/run$n.json || fail "backup run $n failed"
+    mode=$(jq -r .mode /out/run$n.json); bytes=$(jq -r .bytesCopied /out/run$n.json)
+    [ "$mode" = delta ] || fail "run $n: expected a delta copy, got $mode"
+    [ "$bytes" -lt $((64 * 1024 * 1024)) ] || fail "run $n: the delta copied the whole volume ($bytes bytes)"
+    [ "$(jq -r .removedSnapshot /out/run$n.json)" != null ] || fail "run $n: the previous snapshot was not removed"
+    check_backup "run $n (delta, $bytes bytes, writer running)"
+done
+
+# --- killed at several steps, then recovered by the next run ---
+for point in snapshot-created mid-copy copied verified old-removed; do
+    sleep 1
+    before=$(base_of_state)
+    set +e
+    SNAPDELTA_TEST_CRASH_AT=$point backup --quiet 2>/out/crash-$point.err
+    rc=$?
+    set -e
+    [ $rc = 137 ] || fail "crash at $point: expected death by SIGKILL (137), got exit $rc: $(cat /out/crash-$point.err)"
+    if [ $point != old-removed ]; then
+        snapshots | grep -qx "$before" || fail "crash at $point: the previous snapshot $before was removed before the new one was verified"
+    fi
+    backup --json > /out/recover-$point.json 2>/out/recover-$point.err || fail "recovery after a crash at $point failed: $(cat /out/recover-$point.err)"
+    [ "$(jq -r .resumed /out/recover-$point.json)" = true ] || fail "recovery after $point: the run did not resume the interrupted increment"
+    check_backup "killed at $point, next run recovered ($(jq -r .mode /out/recover-$point.json))"
+done
+
+# --- two runs at once: the second is refused with exit 6 ---
+set +e
+SNAPDELTA_TEST_CRASH_AT=never sd backup "$VG/$LV" --to "$target" --state-dir "$state" --snapshot-size 16M --quiet &
+first=$!
+sleep 0.3
+backup --quiet 2>/out/locked.err; rc=$?
+wait $first; first_rc=$?
+set -e
+if [ $rc = 6 ]; then pass "a concurrent run was refused (exit 6: $(head -c 120 /out/locked.err))"
+else info "the concurrent run was not refused (exit $rc): the first run may have finished first"; fi
+[ $first_rc = 0 ] || fail "the first of two concurrent runs failed (exit $first_rc)"
+check_backup "after concurrent runs"
+
+# --- the stale page cache trap: the COW read twice in one boot ---
+stop_writer; sync
+base=$(base_of_state)
+cow=/dev/mapper/$dmvg-${base//-/--}-cow
+dd if=/dev/urandom of=/mnt/fs/trap1 bs=4k count=64 conv=fsync status=none
+kernel_count() { dmsetup status "$dmvg-${base//-/--}" | awk '{split($4, a, "/"); print (a[1] - $5) / 8}'; }
+dd if="$cow" of=/dev/null bs=1M status=none   # fills the page cache of the -cow node, as an earlier buffered reader would
+c1=$(sd map --cow "$cow" --json | jq .exceptions); k1=$(kernel_count)
+[ "$c1" = "$k1" ] || fail "first COW read: snapdelta map sees $c1 exceptions, dmsetup status says $k1"
+dd if=/dev/urandom of=/mnt/fs/trap2 bs=4k count=256 conv=fsync status=none; sync
+stale=$(dd if="$cow" bs=4k skip=1 count=1 status=none | od -An -tx1 | tr -d ' \n' | sed 's/0*$//' | wc -c)
+c2=$(sd map --cow "$cow" --json | jq .exceptions); k2=$(kernel_count)
+[ "$c2" -gt "$c1" ] || fail "second COW read: $c2 exceptions, not more than the first read's $c1 (stale page cache)"
+[ "$c2" = "$k2" ] || fail "second COW read: snapdelta map sees $c2 exceptions, dmsetup status says $k2"
+pass "stale page cache trap: COW read twice in one boot: $c1 then $c2 exceptions, equal to dmsetup status ($k1, $k2)"
+info "(a buffered read of metadata area 0 after the writes returned $((stale / 2)) significant bytes)"
+
+# --- discovery: list --lv and mount --lv with a second snapshot ---
+lvcreate -q -y -s -L 16M -n probe "$VG/$LV" >/dev/null
+sd list --lv "$VG/$LV" --json > /out/list.json
+[ "$(jq -r '.generations | map(.kind) | join(",")' /out/list.json)" = delta,full ] || fail "list --lv: expected a delta and a full generation: $(jq -c .generations /out/list.json)"
+gen=$(jq -r '.generations[0].name' /out/list.json); full=$(jq -r '.generations[1].name' /out/list.json)
+mkdir -p /mnt/gens
+sd mount /mnt/gens --lv "$VG/$LV" > /out/mount.txt
+cp "$target" /tmp/apply.img
+sd apply "/mnt/gens/$gen" /tmp/apply.img --quiet
+ok=1
+cmp /tmp/apply.img "/dev/$VG/probe" || ok=0
+cmp "/mnt/gens/$full/full.img" "/dev/$VG/probe" || ok=0
+sd umount /mnt/gens
+[ $ok = 1 ] || fail "mount --lv: applying $gen onto the backup or reading $full/full.img did not give the probe snapshot"
+pass "list/mount --lv: $gen applied onto the backup == probe snapshot; $full/full.img == probe"
+lvremove -q -y "$VG/probe" >/dev/null
+
+# --- the previous snapshot overflows: fallback to a full copy ---
+# the next backup's base overflows when more than its COW is written
+dd if=/dev/urandom of=/mnt/fs/big bs=1M count=20 conv=fsync status=none; sync
+backup --json > /out/overflow.json 2>/out/overflow.err || fail "backup after an overflow failed: $(cat /out/overflow.err)"
+[ "$(jq -r .mode /out/overflow.json)" = full ] || fail "overflowed base: expected a full-copy fallback, got $(jq -r .mode /out/overflow.json)"
+grep -q 'cannot be used' /out/overflow.err || fail "overflowed base: no message said why: $(cat /out/overflow.err)"
+check_backup "previous snapshot overflowed: fell back to a full copy"
+
+umount /mnt/fs
+pass "all kernel-tier checks ($(( $(date +%s) - t0 )) s in the guest)"
