@@ -13,6 +13,8 @@ export interface Machine {
   disk: string
   /** Whether the disk under the scratch directory is rotational. */
   rotational?: boolean
+  /** 1-minute load average when the run started: other work on the machine skews every figure. */
+  loadAverage: number
 }
 
 /** Describes this machine; `dir` is where the inputs live. */
@@ -28,6 +30,7 @@ export async function describeMachine(dir: string): Promise<Machine> {
     node: process.version,
     disk: `${device} ${type} ${size}`,
     rotational: rotational(device),
+    loadAverage: os.loadavg()[0],
   }
 }
 

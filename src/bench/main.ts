@@ -2,7 +2,9 @@
 // baselines measured in the same run, prints a table, then one line of JSON.
 // A missed target is reported, not failed: the exit status is non-zero only
 // when an item crashed.
+import os from 'os'
 import { describeMachine } from './machine'
+import { formatBytes } from '../units'
 import { BenchContext, BenchItem } from './context'
 import { Workspace } from './inputs'
 import { SNAPDELTA, unmountAll } from './mounts'
@@ -110,9 +112,16 @@ async function main(): Promise<number> {
       process.stderr.write(`bench: ${item.name} ${result.status} in ${result.seconds.toFixed(1)} s\n`)
       results.push(result)
     }
+    const loadAverageAtEnd = os.loadavg()[0]
+    process.stdout.write(
+      `machine: ${machine.cpus} x ${machine.cpuModel}, ${formatBytes(machine.memoryBytes)} RAM, ${machine.disk}, Linux ${machine.kernel}, node ${machine.node}; ` +
+        `load average ${machine.loadAverage.toFixed(2)} at start, ${loadAverageAtEnd.toFixed(2)} at end` +
+        (Math.max(machine.loadAverage, loadAverageAtEnd) > machine.cpus / 2 ? ' (busy: figures are noisy)' : '') +
+        '\n\n',
+    )
     process.stdout.write(formatTable(results) + '\n\n')
     process.stdout.write(
-      JSON.stringify({ bench: 'snapdelta', quick: options.quick, seconds: secondsSince(start), machine, items: results }) + '\n',
+      JSON.stringify({ bench: 'snapdelta', quick: options.quick, seconds: secondsSince(start), machine, loadAverageAtEnd, items: results }) + '\n',
     )
   } finally {
     await cleanUp()

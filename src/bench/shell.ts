@@ -36,7 +36,7 @@ export function run(command: string, args: readonly string[], options: { shell?:
 }
 
 /** Runs a command and rejects, with its stderr, unless it exits 0. */
-export async function runOk(command: string, args: readonly string[], options: { shell?: boolean } = {}): Promise<Ran> {
+export async function runOk(command: string, args: readonly string[], options: { shell?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
   const ran = await run(command, args, options)
   if (ran.exitCode !== 0) {
     throw new Error(`${command} ${args.join(' ')} exited ${ran.exitCode}: ${ran.stderr.trim() || ran.stdout.trim()}`)

@@ -1,9 +1,17 @@
-// Child process of the table-reading benchmark (run with --expose-gc): reads
-// one COW's table and builds its runs, then prints time and memory as JSON.
-// A fresh process, so the memory figures are this work's alone.
+// Child process of the table-reading benchmark (run with --expose-gc and the
+// CLI's UV_THREADPOOL_SIZE): `table COW SNAPSHOT_BYTES` reads one COW's table
+// and builds its runs, then prints time and memory as JSON; `areas-only COW
+// AREAS` times the bare reads of its metadata areas. A fresh process, so the
+// memory figures are this work's alone.
 import { readFileSync } from 'fs'
 import { readExceptionTableFromPath, runsForSnapshot } from '../cow/exception-table'
 import { ChunkRuns } from '../map/chunk-runs'
+import { DirectReader } from '../io/direct-reader'
+import { areaChunk } from '../format/cow-layout'
+import { parseCowHeader } from '../format/cow-header'
+
+// The table reader's reads in flight (src/cow/exception-table.ts): the baseline reads the same way.
+const AREAS_IN_FLIGHT = 64
 
 export interface TableChildResult {
   seconds: number
@@ -63,7 +71,32 @@ async function run(cowPath: string, snapshotSizeBytes: number): Promise<TableChi
   }
 }
 
-run(process.argv[2], Number(process.argv[3])).then(
+/** The baseline: every metadata area read with O_DIRECT, as many in flight as the reader keeps, nothing decoded. */
+async function readAreasOnly(cowPath: string, areas: number, inFlight: number): Promise<number> {
+  const device = await DirectReader.open(cowPath)
+  try {
+    const first = await device.allocAligned(4096)
+    await device.readInto(first, 0)
+    const { chunkSizeBytes, exceptionsPerArea } = parseCowHeader(first)
+    let next = 0
+    const start = process.hrtime.bigint()
+    const worker = async () => {
+      const buffer = await device.allocAligned(chunkSizeBytes)
+      for (let a = next++; a < areas; a = next++) await device.readInto(buffer, areaChunk(a, exceptionsPerArea) * chunkSizeBytes)
+    }
+    await Promise.all(Array.from({ length: inFlight }, worker))
+    return Number(process.hrtime.bigint() - start) / 1e9
+  } finally {
+    await device.close()
+  }
+}
+
+const [mode, cowPath, size] = process.argv.slice(2)
+const work =
+  mode === 'areas-only'
+    ? readAreasOnly(cowPath, Number(size), AREAS_IN_FLIGHT).then((seconds) => ({ seconds }))
+    : run(cowPath, Number(size))
+work.then(
   (result) => process.stdout.write(JSON.stringify(result) + '\n'),
   (err) => {
     process.stderr.write(`${(err as Error).stack}\n`)

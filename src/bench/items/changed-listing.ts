@@ -35,6 +35,9 @@ export const changedListing: BenchItem = {
     const listed = await bash(`ls ${genDir}/changed/ | wc -l`)
     const rssAfter = mounted.pid ? residentBytes(mounted.pid) : undefined
     if (Number(listed.stdout.trim()) !== runs) throw new Error(`ls changed/ listed ${listed.stdout.trim()} files, expected ${runs}`)
+    // A second listing must not grow the server again: its memory is bounded, not leaking per listing.
+    await bash(`ls ${genDir}/changed/ > /dev/null`)
+    const rssAgain = mounted.pid ? residentBytes(mounted.pid) : undefined
     const mapped = await bash(`grep -vc '^#' ${genDir}/chunks.map`)
     if (Number(mapped.stdout.trim()) !== runs) throw new Error(`chunks.map has ${mapped.stdout.trim()} lines, expected ${runs}`)
     const holeOperands = ['bs=1M', `skip=${holeOffsetBytes / MiB}`, `count=${sizes.holeReadBytes / MiB}`]
@@ -55,8 +58,9 @@ export const changedListing: BenchItem = {
         meets: (v) => v < 5,
       }),
     ]
-    if (rssBefore !== undefined && rssAfter !== undefined) {
+    if (rssBefore !== undefined && rssAfter !== undefined && rssAgain !== undefined) {
       figures.push(figure('server resident memory after ls', rssAfter / MiB, 'MiB', { baseline: { name: 'before ls', value: rssBefore / MiB } }))
+      figures.push(figure('server resident memory after a second ls', rssAgain / MiB, 'MiB', { baseline: { name: 'after the first', value: rssAfter / MiB } }))
     } else {
       context.note('server pid not found: its memory is not reported')
     }

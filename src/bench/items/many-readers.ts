@@ -44,6 +44,8 @@ export const manyReaders: BenchItem = {
     await context.coldCache()
     const start = process.hrtime.bigint()
     const outputs = await Promise.all(readers.map((r) => bash(`set -o pipefail; ${r.script}`)))
+    // Each reader's own time shows which one holds the others back.
+    context.note(`per reader: ${readers.map((r, i) => `${r.name} ${r.bytes} bytes in ${outputs[i].seconds.toFixed(2)} s`).join(', ')}`)
     const seconds = secondsSince(start)
     await unmount(mnt)
 
