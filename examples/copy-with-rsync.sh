@@ -1,0 +1,16 @@
+#!/bin/sh
+# Incremental copy through rsync: move only changed/ and chunks.map (the
+# delta), then write them onto the backup with `snapdelta apply`.
+# Usage: copy-with-rsync.sh GENDIR COPYDIR TARGET
+#   GENDIR   a mounted generation directory, e.g. /mnt/snapdelta/snap2
+#   COPYDIR  where the delta is copied to: a fresh directory per generation
+#            (on another machine: host:/srv/delta-snap2, then run the apply there)
+#   TARGET   the backup (block device or file) holding the previous snapshot
+set -eu
+GENDIR=$1
+COPYDIR=$2
+TARGET=$3
+mkdir -p "$COPYDIR"
+rsync -a --delete "$GENDIR/changed" "$GENDIR/chunks.map" "$COPYDIR/"
+snapdelta apply "$COPYDIR" "$TARGET"
+snapdelta verify --changed-only "$COPYDIR" "$TARGET"
