@@ -23,7 +23,8 @@ const { pseudoRandomBytes } = require(path.join(dist, 'cow', 'scenario.js'))
 const root = process.env.SNAPDELTA_FAKE_LVM
 if (!root) die(5, 'SNAPDELTA_FAKE_LVM is not set')
 const dbPath = path.join(root, 'lvm.json')
-const EXTENT_BYTES = 4 * 1024 * 1024
+// Smaller than LVM's default 4 MiB so tests can overflow a snapshot with little data.
+const EXTENT_BYTES = 64 * 1024
 
 function die(code, message) {
   process.stderr.write(`  ${message}\n`)
