@@ -236,7 +236,8 @@ async function mountInBackground(request: MountRequest): Promise<void> {
         if (m.type === 'ready') resolve({ summary: m.summary })
         else error = m
       })
-      child.on('exit', (code) => resolve({ error, exitCode: code }))
+      // 'close', not 'exit': it comes after every message the server sent.
+      child.on('close', (code) => resolve({ error, exitCode: code }))
       child.on('error', reject)
     },
   )
