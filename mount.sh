@@ -2,8 +2,8 @@
 # Mounts one snapshot generation: the common case of `snapdelta mount`.
 # Usage: ./mount.sh MOUNTPOINT OLD_COW NEW_SNAPSHOT [NAME]
 set -e
-if [ $# -lt 3 ] || [ $# -gt 4 ]; then
-  cat >&2 <<'USAGE'
+usage() {
+  cat <<'USAGE'
 Usage: ./mount.sh MOUNTPOINT OLD_COW NEW_SNAPSHOT [NAME]
 
 Mounts MOUNTPOINT/NAME/ (NAME defaults to NEW_SNAPSHOT's base name) holding
@@ -17,6 +17,12 @@ since the old snapshot, read from the new snapshot. Read-only; only you can read
 Unmount with: node bin/snapdelta.js umount MOUNTPOINT   (or fusermount -u MOUNTPOINT)
 More options (several generations, --allow-other, --foreground): node bin/snapdelta.js mount --help
 USAGE
+}
+case "${1:-}" in
+  -h | --help) usage; exit 0 ;;
+esac
+if [ $# -lt 3 ] || [ $# -gt 4 ]; then
+  usage >&2
   exit 2
 fi
 here=$(dirname "$0")

@@ -108,11 +108,13 @@ export function pairGenerationOptions(options: ReadonlyArray<['cow' | 'snapshot'
   }
   const cows = options.filter(([k]) => k === 'cow').length
   const snapshots = options.filter(([k]) => k === 'snapshot').length
-  if (groups.length === 0 || cows !== snapshots) {
+  if (cows !== snapshots) {
     throw new UsageError(
       `expected one --snapshot for each --cow (paired in order), got ${cows} --cow and ${snapshots} --snapshot`,
     )
   }
+  const orphan = groups.find((g) => g.cowPath === undefined || g.snapshotPath === undefined)
+  if (orphan) throw new UsageError(`--name ${orphan.name} is not part of a --cow/--snapshot group`)
   const specs = groups as GenerationSpec[]
   const names = new Set<string>()
   for (const spec of specs) {
@@ -137,6 +139,7 @@ export async function resolveMountEntries(request: MountRequest): Promise<RootEn
     await closeEntries(entries)
     throw err
   }
+  if (entries.length === 0) throw new UsageError('nothing to mount: give --cow OLD_COW --snapshot NEW_SNAPSHOT (or --lv VG/LV)')
   return entries
 }
 
