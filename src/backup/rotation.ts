@@ -10,7 +10,7 @@ import { applyToTarget } from '../copy/apply'
 import { GenerationSource, sourceFromGeneration } from '../copy/generation-source'
 import { verifyRuns, verifyWholeDevice, VerifyReport } from '../copy/verify'
 import { DiffersError, ExternalCommandError, InvalidSnapshotError, UsageError, ioError } from '../errors'
-import { openGeneration } from '../generation/generation'
+import { Generation, openGeneration } from '../generation/generation'
 import { FileSource } from '../io/file-source'
 import { createSnapshot, removeVolume } from '../lvm/lv-commands'
 import { findSnapshots, OriginSnapshots, SnapshotInfo } from '../lvm/snapshots'
@@ -128,7 +128,7 @@ class Increment {
     if (pending.step === 'snapshot-created' || pending.step === 'copy-started') {
       pending.mode = this.chooseMode(base, resumed)
       await this.advance('copy-started')
-      await this.copy(pending.mode, next, base)
+      pending.mode = await this.copy(pending.mode, next, base)
       await this.advance('copied')
     }
     if (pending.step === 'copied') {
@@ -226,17 +226,23 @@ class Increment {
     return 'delta'
   }
 
-  private async copy(mode: CopyMode, next: SnapshotInfo, base: SnapshotInfo | undefined): Promise<void> {
+  /** Copies onto the target; returns the mode used (a delta whose base overflowed meanwhile becomes a full copy). */
+  private async copy(mode: CopyMode, next: SnapshotInfo, base: SnapshotInfo | undefined): Promise<CopyMode> {
     const snapshot = await FileSource.open(next.snapshotPath)
     try {
       if (mode === 'delta') {
-        const generation = await openGeneration({ cowPath: base!.cowPath, snapshotPath: next.snapshotPath })
-        try {
-          await this.transfer(sourceFromGeneration(generation), `delta ${base!.lv.name} -> ${next.lv.name}`)
-        } finally {
-          await generation.close()
+        const generation = await this.openDelta(base!, next, 'falling back to a full copy')
+        if (generation) {
+          try {
+            await this.transfer(sourceFromGeneration(generation), `delta ${base!.lv.name} -> ${next.lv.name}`)
+          } finally {
+            await generation.close()
+          }
+          return mode
         }
-        return
+        mode = 'full'
+        this.state.pending!.mode = mode
+        await this.save()
       }
       if (!this.opts.remote) await this.createMissingTarget(snapshot.sizeBytes)
       let runs: ChunkRuns
@@ -251,8 +257,20 @@ class Increment {
         runs = wholeDeviceRuns(next.lv.chunkSizeBytes, snapshot.sizeBytes)
       }
       await this.transfer(snapshotRunsSource(snapshot, runs), `${mode} ${next.lv.name}`)
+      return mode
     } finally {
       await snapshot.close()
+    }
+  }
+
+  /** The base's delta into `next`; null when the kernel invalidated the base since it was checked (it overflowed). */
+  private async openDelta(base: SnapshotInfo, next: SnapshotInfo, fallback: string): Promise<Generation | null> {
+    try {
+      return await openGeneration({ cowPath: base.cowPath, snapshotPath: next.snapshotPath })
+    } catch (err) {
+      if (!(err instanceof InvalidSnapshotError)) throw err
+      this.opts.notice(`the previous snapshot ${this.vgName(base.lv.name)} became invalid: ${err.message}; ${fallback}`)
+      return null
     }
   }
 
@@ -307,9 +325,9 @@ class Increment {
     const snapshot = await FileSource.open(next.snapshotPath)
     let report: VerifyReport
     try {
-      if (pending.mode === 'delta' && base && !base.problem) {
-        // Re-read: the table only grows, and chunks added since the copy hold the same data in both.
-        const generation = await openGeneration({ cowPath: base.cowPath, snapshotPath: next.snapshotPath })
+      // Re-read: the table only grows, and chunks added since the copy hold the same data in both.
+      const generation = pending.mode === 'delta' && base && !base.problem ? await this.openDelta(base, next, 'verifying the whole target instead') : null
+      if (generation) {
         try {
           report = await this.withBar('verify', generation.runs.changedBytes, (advance) =>
             verifyRuns(generation.runs, (t, o) => generation.snapshot.readInto(t, o), this.opts.target, advance),

@@ -87,6 +87,18 @@ describe('backup falls back when the previous snapshot is unusable', () => {
     await vol.expectBackedUp()
   })
 
+  it('a previous snapshot the kernel invalidated after LVM last looked (header valid = 0): full copy', async () => {
+    const [base] = vol.snapshotNames()
+    await vol.write(CHUNK, 10, 15)
+    const cow = await fsp.open(vol.image(base) + '-cow', 'r+')
+    await cow.write(Buffer.alloc(4), 0, 4, 4)
+    await cow.close()
+    const r = await vol.backup(['--json'])
+    expect(jsonOf(r)).toMatchObject({ mode: 'full', removedSnapshot: base })
+    expect(r.stderr).toContain(`the previous snapshot vg-test/${base} became invalid`)
+    await vol.expectBackedUp()
+  })
+
   it('with --resync: compares every block and copies only the differing ones', async () => {
     const [base] = vol.snapshotNames()
     await vol.write(CHUNK * 7, CHUNK * 3, 13)
