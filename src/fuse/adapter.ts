@@ -169,8 +169,13 @@ class ReadOnlyFuse extends Fuse {
   }
 }
 
+/** The fuse-native instance serving `root` at `mountpoint`, not mounted yet. */
+export function createFuse(mountpoint: string, root: VfsNode, options: AdapterOptions): Fuse {
+  return new ReadOnlyFuse(mountpoint, createFuseOps(root, options), options.allowOther)
+}
+
 /** Mounts `root` read-only at `mountpoint`; resolves once the kernel has sent INIT. */
 export function mountFuse(mountpoint: string, root: VfsNode, options: AdapterOptions): Promise<Fuse> {
-  const fuse = new ReadOnlyFuse(mountpoint, createFuseOps(root, options), options.allowOther)
+  const fuse = createFuse(mountpoint, root, options)
   return new Promise((resolve, reject) => fuse.mount((err) => (err ? reject(err) : resolve(fuse))))
 }

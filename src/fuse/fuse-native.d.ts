@@ -47,6 +47,8 @@ declare module 'fuse-native' {
   class Fuse {
     constructor(mountpoint: string, ops: FuseOps, options?: FuseOptions)
     readonly mnt: string
+    /** Per-operation timeout in ms; 0 when disabled. */
+    readonly timeout: number
     mount(cb: (err: Error | null) => void): void
     unmount(cb: (err: Error | null) => void): void
     /** The "-o a,b,c" argument given to libfuse; subclasses may extend it. */
