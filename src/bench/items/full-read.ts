@@ -8,7 +8,7 @@ import { figure, Figure } from '../report'
 import { ddRead, mibPerSecond } from '../shell'
 
 // Each reading is the best of this many cold runs: one slow run is noise, not the mount.
-const ROUNDS = 2
+const ROUNDS = 3
 
 export const fullRead: BenchItem = {
   name: 'read',
