@@ -108,7 +108,17 @@ describe('backup falls back when the previous snapshot is unusable', () => {
     await vol.expectBackedUp()
   })
 
-  it('a previous snapshot that someone removed: full copy', async () => {
+  it('a previous snapshot that someone renamed or removed: full copy, the renamed one left alone', async () => {
+    const [renamed] = vol.snapshotNames()
+    expect((await vol.tool('lvrename', vol.vg, renamed, 'kept-by-admin')).exitCode).toBe(0)
+    await vol.write(5, 5, 16)
+    const r1 = await vol.backup(['--json'])
+    expect(jsonOf(r1)).toMatchObject({ mode: 'full', removedSnapshot: null })
+    expect(r1.stderr).toContain(`the previous snapshot vg-test/${renamed} no longer exists`)
+    expect(vol.snapshotNames()).toContain('kept-by-admin')
+    expect((await vol.tool('lvremove', '-y', `${vol.vg}/kept-by-admin`)).exitCode).toBe(0)
+    await vol.expectBackedUp()
+
     const [base] = vol.snapshotNames()
     expect((await vol.tool('lvremove', '-y', `${vol.vg}/${base}`)).exitCode).toBe(0)
     await vol.write(5, 5, 14)
