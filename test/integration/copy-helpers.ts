@@ -7,7 +7,8 @@ import path from 'path'
 import { pseudoRandomBytes, ScenarioSpec } from '../../src/cow/scenario'
 import { openGeneration } from '../../src/generation/generation'
 import { changedFileName, formatChunksMapHeader, formatChunksMapLine } from '../../src/format/chunks-map-text'
-import { CLI, runCli, runCommand, CliResult } from '../helpers/cli'
+import { CLI, runCommand, CliResult } from '../helpers/cli'
+import { mountWithCli, Mounted } from '../helpers/mount'
 import { scratchDir } from '../helpers/tmp'
 
 export const EXAMPLES = path.join(__dirname, '..', '..', 'examples')
@@ -71,42 +72,12 @@ export function toolsOnPath(): { env: NodeJS.ProcessEnv; sshLog: string } {
   return { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, sshLog }
 }
 
-/** A mount of several generations; `unmount` is strict, `forceUnmount` is the failure path. */
-export interface TestMount {
-  mountpoint: string
-  pid: number
-  unmount(): Promise<void>
-  forceUnmount(): Promise<void>
-}
-
-/** Mounts the generations (fails fast with the server's message when it could not mount). */
-export async function mountGenerations(generations: Array<{ name: string; cow: string; snapshot: string }>): Promise<TestMount> {
+/** A mount of several generations, through the shared mount-test protocol (test/helpers/mount.ts). */
+export async function mountGenerations(generations: Array<{ name: string; cow: string; snapshot: string }>): Promise<Mounted> {
   const mountpoint = path.join(scratchDir('mnt'), 'm')
-  const args = ['mount', mountpoint, '--mkdir', '--json']
+  const args = ['--mkdir']
   for (const g of generations) args.push('--cow', g.cow, '--snapshot', g.snapshot, '--name', g.name)
-  const result = await runCli(args)
-  if (result.exitCode !== 0) throw new Error(`mount failed (exit ${result.exitCode}): ${result.stderr}`)
-  const pid = Number(JSON.parse(result.stdout).pid)
-  const forceUnmount = async () => {
-    await runCommand('fusermount', ['-uz', mountpoint])
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch {
-      // Already exited.
-    }
-  }
-  return {
-    mountpoint,
-    pid,
-    forceUnmount,
-    async unmount() {
-      const r = await runCli(['umount', mountpoint])
-      if (r.exitCode !== 0) {
-        await forceUnmount()
-        throw new Error(`strict unmount failed (exit ${r.exitCode}): ${r.stderr}`)
-      }
-    },
-  }
+  return mountWithCli(mountpoint, args)
 }
 
 /** Runs a shell command line; never rejects. */

@@ -7,7 +7,8 @@ import { writeScenario } from '../../src/cow/scenario'
 import { runCli } from '../helpers/cli'
 import { realKernelFixture, validRealKernelFixtureNames } from '../helpers/fixtures'
 import { scratchDir, removeScratchRoot } from '../helpers/tmp'
-import { EXAMPLES, generatedScenarios, identical, mountGenerations, sh, TestMount, toolsOnPath } from './copy-helpers'
+import { forceUnmount, Mounted, strictUnmount } from '../helpers/mount'
+import { EXAMPLES, generatedScenarios, identical, mountGenerations, sh, toolsOnPath } from './copy-helpers'
 
 jest.setTimeout(120000)
 
@@ -22,7 +23,7 @@ const fixtureNames = validRealKernelFixtureNames()
 const scenarios = generatedScenarios()
 const caseNames = [...fixtureNames, ...scenarios.map(([name]) => name)]
 const cases = new Map<string, Case>()
-let mount: TestMount | undefined
+let mount: Mounted | undefined
 const tools = toolsOnPath()
 
 beforeAll(async () => {
@@ -39,9 +40,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    await mount?.unmount()
+    if (mount) await strictUnmount(mount)
   } finally {
-    await mount?.forceUnmount().catch(() => {})
+    if (mount) await forceUnmount(mount)
     removeScratchRoot()
   }
 })
@@ -53,7 +54,7 @@ function freshTarget(c: Case, label: string): string {
   return target
 }
 
-const gen = (c: Case) => path.join((mount as TestMount).mountpoint, c.name)
+const gen = (c: Case) => path.join((mount as Mounted).mountpoint, c.name)
 
 async function expectCopied(c: Case, target: string): Promise<void> {
   expect(await identical(target, c.snap2)).toBe(true)
