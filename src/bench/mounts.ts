@@ -109,6 +109,21 @@ export function residentBytes(pid: number): number | undefined {
   }
 }
 
+// Linux's USER_HZ: /proc/PID/stat counts CPU time in these ticks.
+const TICKS_PER_SECOND = 100
+
+/** CPU time (user + system) a process has used so far, in seconds; undefined when it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+  } catch {
+    return undefined
+  }
+}
+
 /** Unmounts strictly, then lazily if busy, then ends the server. */
 export async function unmount(mountpoint: string): Promise<void> {
   const entry = live.get(mountpoint)
