@@ -7,7 +7,8 @@ import { ByteReader } from './byte-reader'
 import {
   decodeRecordHeader,
   decodeStreamHeader,
-  endChecksum,
+  EndChecksum,
+  endRecordStart,
   IdentityHasher,
   RECORD_HEADER_BYTES,
   recordChecksum,
@@ -102,7 +103,7 @@ async function receiveRecords(
 ): Promise<void> {
   const fail = (what: string) => new IncompleteStreamError(`${streamName}: ${what} (stream byte ${reader.position})`)
   const identity = new IdentityHasher(header.chunkSizeBytes, header.deviceSizeBytes)
-  const checksums = Buffer.alloc(header.records * 32)
+  const endChecksum = new EndChecksum(header)
   let run = { offsetBytes: 0, lengthBytes: 0 }
   let runs = 0
   let changedBytes = 0
@@ -131,7 +132,7 @@ async function receiveRecords(
     }
     const expected = recordChecksum(header.identity, headerBytes.subarray(0, 32), record.kind === RecordKind.data ? data : undefined)
     if (!expected.equals(record.checksum)) throw fail(`record ${index} (${record.lengthBytes} bytes at ${record.offsetBytes}) fails its checksum: the stream is corrupted`)
-    record.checksum.copy(checksums, index * 32)
+    endChecksum.add(record.checksum)
     // Merged runs never touch, so records that touch belong to one run.
     if (record.offsetBytes === run.offsetBytes + run.lengthBytes && run.lengthBytes > 0) run.lengthBytes += record.lengthBytes
     else {
@@ -145,14 +146,11 @@ async function receiveRecords(
   if (run.lengthBytes > 0) identity.addRun(run.offsetBytes, run.lengthBytes)
   const endBytes = await reader.read(RECORD_HEADER_BYTES)
   if (endBytes.length < RECORD_HEADER_BYTES) throw fail('the stream ends before its end record')
-  const endRecord = decodeRecordHeader(endBytes)
-  if (typeof endRecord === 'string' || endRecord.kind !== RecordKind.end || endRecord.index !== header.records) {
-    throw fail(`expected the end record after ${header.records} records`)
-  }
-  if (!endChecksum(header.identity, endBytes.subarray(0, 32), checksums).equals(endRecord.checksum)) {
+  if (!endBytes.subarray(0, 32).equals(endRecordStart(header))) throw fail(`expected the end record after ${header.records} records`)
+  if (!endChecksum.digest().equals(endBytes.subarray(32, 64))) {
     throw fail('the end record fails its checksum: the stream is corrupted')
   }
-  if (runs !== header.runs || changedBytes !== header.changedBytes || endRecord.lengthBytes !== changedBytes || !identity.digest().equals(header.identity)) {
+  if (runs !== header.runs || changedBytes !== header.changedBytes || !identity.digest().equals(header.identity)) {
     throw fail(`the records (${runs} runs, ${changedBytes} bytes) do not match the header (${header.runs} runs, ${header.changedBytes} bytes, identity)`)
   }
 }

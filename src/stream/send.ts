@@ -2,7 +2,7 @@
 // send` prints, and byte for byte what a mount's delta.stream reads).
 import { GenerationSource } from '../copy/generation-source'
 import { runPieces, Piece } from '../copy/pieces'
-import { encodeDataRecord, encodeEndRecord, encodeStreamHeader, headerForRuns, StreamHeader } from './stream-format'
+import { encodeDataRecord, encodeRecordHeader, encodeStreamHeader, endRecordStart, EndChecksum, headerForRuns, StreamHeader } from './stream-format'
 
 /** Records read ahead of the one being written: keeps the reader busy while the pipe drains. */
 const READ_AHEAD = 4
@@ -19,7 +19,7 @@ export async function sendStream(
   onProgress: (bytes: number) => void = () => {},
 ): Promise<SendSummary> {
   const header = headerForRuns(source.runs)
-  const checksums = Buffer.alloc(header.records * 32)
+  const end = new EndChecksum(header)
   let bytesSent = 0
   const emit = async (chunk: Buffer) => {
     await write(chunk)
@@ -29,13 +29,13 @@ export async function sendStream(
   let index = 0
   for await (const { piece, data } of readInOrder(source, runPieces(source.runs, header.maxRecordDataBytes))) {
     const record = encodeDataRecord(header.identity, index, piece.offsetBytes, data)
-    record.checksum.copy(checksums, index * 32)
+    end.add(record.checksum)
     await emit(record.header)
     await emit(data)
     onProgress(data.length)
     index++
   }
-  await emit(encodeEndRecord(header.identity, header, checksums))
+  await emit(encodeRecordHeader(endRecordStart(header), end.digest()))
   return { header, bytesSent }
 }
 

@@ -157,7 +157,14 @@ export function decodeStreamHeader(b: Buffer): HeaderDecoding {
     maxRecordDataBytes: b.readUInt32LE(64),
     identity: Buffer.from(b.subarray(96, 128)),
   }
-  if (b.readUInt32LE(20) !== STREAM_HEADER_BYTES || header.maxRecordDataBytes === 0) {
+  if (
+    b.readUInt32LE(20) !== STREAM_HEADER_BYTES ||
+    header.maxRecordDataBytes === 0 ||
+    !Number.isFinite(header.deviceSizeBytes) ||
+    header.changedBytes > header.deviceSizeBytes ||
+    header.records > header.changedBytes ||
+    header.runs > header.records
+  ) {
     return { ok: false, notAStream: false, reason: 'the header fields are inconsistent' }
   }
   return { ok: true, header }
@@ -168,11 +175,6 @@ export function recordChecksum(identity: Buffer, headerStart: Buffer, data: Buff
   const hash = createHash('sha256').update(identity).update(headerStart)
   if (data) hash.update(data)
   return hash.digest()
-}
-
-/** Checksum of the end record: SHA-256 over the identity, its header's first 32 bytes and every record checksum in order. */
-export function endChecksum(identity: Buffer, headerStart: Buffer, recordChecksums: Buffer): Buffer {
-  return createHash('sha256').update(identity).update(headerStart).update(recordChecksums).digest()
 }
 
 /** The first 32 bytes of a record header (what its checksum covers). */
@@ -209,7 +211,7 @@ function sha256(data: Buffer): Buffer {
   return createHash('sha256').update(data).digest()
 }
 
-// Values above 2^53 cannot be byte offsets here; they decode as NaN-free Infinity so range checks reject them.
+// Values above 2^53 cannot be byte counts here; they decode as Infinity, which the consistency checks reject.
 function readSafe(b: Buffer, offset: number): number {
   const v = b.readBigUInt64LE(offset)
   return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.POSITIVE_INFINITY : Number(v)
@@ -222,8 +224,31 @@ export function encodeDataRecord(identity: Buffer, index: number, offsetBytes: n
   return { header: encodeRecordHeader(start, checksum), checksum }
 }
 
+/** The first 32 bytes of the end record of a stream with this header. */
+export function endRecordStart(header: StreamHeader): Buffer {
+  return encodeRecordStart(RecordKind.end, header.records, 0, header.changedBytes)
+}
+
+/** The end record's checksum, fed record checksum by record checksum: SHA-256(identity, end record bytes 0..31, every record checksum in order). */
+export class EndChecksum {
+  private readonly hash = createHash('sha256')
+
+  constructor(header: StreamHeader) {
+    this.hash.update(header.identity).update(endRecordStart(header))
+  }
+
+  add(recordChecksum: Buffer): void {
+    this.hash.update(recordChecksum)
+  }
+
+  digest(): Buffer {
+    return this.hash.digest()
+  }
+}
+
 /** The end record, given every record checksum concatenated in order. */
-export function encodeEndRecord(identity: Buffer, header: StreamHeader, recordChecksums: Buffer): Buffer {
-  const start = encodeRecordStart(RecordKind.end, header.records, 0, header.changedBytes)
-  return encodeRecordHeader(start, endChecksum(identity, start, recordChecksums))
+export function encodeEndRecord(header: StreamHeader, recordChecksums: Buffer): Buffer {
+  const end = new EndChecksum(header)
+  end.add(recordChecksums)
+  return encodeRecordHeader(endRecordStart(header), end.digest())
 }

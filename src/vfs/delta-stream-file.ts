@@ -93,7 +93,7 @@ class DeltaStreamFile implements VfsFile {
     for (let i = 0; i < this.known.length; i++) {
       if (!this.known[i]) await this.readRecord(this.layout.record(i))
     }
-    return encodeEndRecord(this.layout.header.identity, this.layout.header, this.checksums)
+    return encodeEndRecord(this.layout.header, this.checksums)
   }
 }
 

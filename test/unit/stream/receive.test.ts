@@ -127,7 +127,7 @@ test('zero records (no data) write zeros, so a sender may use them for all-zero 
   const header = headerForRuns(runs)
   const start = encodeRecordStart(RecordKind.zero, 0, 4096, 8192)
   const checksum = recordChecksum(header.identity, start, undefined)
-  const stream = Buffer.concat([encodeStreamHeader(header), encodeRecordHeader(start, checksum), encodeEndRecord(header.identity, header, checksum)])
+  const stream = Buffer.concat([encodeStreamHeader(header), encodeRecordHeader(start, checksum), encodeEndRecord(header, checksum)])
   expect(stream.length).toBe(STREAM_HEADER_BYTES + 2 * RECORD_HEADER_BYTES)
   const base = pseudoRandomBytes(deviceSizeBytes, 3)
   const target = await targetFile(base)

@@ -65,3 +65,15 @@ test('a data record header round-trips with its checksum', () => {
   bad[0] ^= 1
   expect(decodeRecordHeader(bad)).toBe('bad record magic')
 })
+
+test('a header with a valid checksum but impossible counts is refused (no huge allocations from a crafted stream)', () => {
+  const header = headerForRuns(runs)
+  for (const bad of [
+    { ...header, records: 2 ** 40 },
+    { ...header, changedBytes: header.deviceSizeBytes + 1 },
+    { ...header, runs: header.records + 1 },
+    { ...header, maxRecordDataBytes: 0 },
+  ]) {
+    expect(decodeStreamHeader(encodeStreamHeader(bad))).toEqual({ ok: false, notAStream: false, reason: 'the header fields are inconsistent' })
+  }
+})
