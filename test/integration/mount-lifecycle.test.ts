@@ -82,6 +82,17 @@ test('umount waits for the server and refuses what is not a snapdelta mount', as
   expect(proc.stderr).toContain('not a snapdelta mount')
 })
 
+test('umount also clears the dead mount of a server that was killed', async () => {
+  const mnt = newMountpoint('killed')
+  const m = await mount(mnt, gen())
+  process.kill(m.pid, 'SIGKILL')
+  expect(await waitFor(async () => !(await isRunning(m.pid)), 5000)).toBe(true)
+  const ls = await runCommand('ls', [mnt])
+  expect(ls.stderr).toContain('Transport endpoint is not connected')
+  await strictUnmount(m)
+  expect((await runCommand('ls', [mnt])).exitCode).toBe(0)
+})
+
 test('mountpoint checks: missing (unless --mkdir), not empty, already mounted', async () => {
   const missing = path.join(work, 'missing')
   const r = await runCli(['mount', missing, ...gen()])

@@ -5,7 +5,7 @@ import path from 'path'
 import { setTimeout as sleep } from 'timers/promises'
 import { ExternalCommandError, UsageError } from '../../errors'
 import { findMount, isSnapdeltaMount } from '../../fuse/mount-table'
-import { readServerRecord } from '../../fuse/server-registry'
+import { readServerRecord, removeServerRecord } from '../../fuse/server-registry'
 import { fusermountUnmount } from '../../fuse/unmount'
 
 interface UmountOptions {
@@ -39,6 +39,8 @@ export function registerUmount(program: Command): void {
       if (record && !(await waitForExit(record.pid, timeoutSeconds * 1000))) {
         throw new ExternalCommandError(`${real} is unmounted, but its server (pid ${record.pid}) is still running after ${timeoutSeconds} s`)
       }
+      // A server that was killed left its record behind.
+      await removeServerRecord(real)
     })
 }
 
