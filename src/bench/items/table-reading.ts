@@ -28,6 +28,7 @@ export const tableReading: BenchItem = {
         target: '<= 3 s',
         meets: (v) => v <= 3,
       }),
+      figure('CPU time to build the map', child.cpuSeconds, 's'),
       figure('exceptions per second', child.exceptions / child.seconds, '/s'),
       figure('resident memory per changed chunk', perChunk(child.retainedBytes), 'B', {
         target: '<= 16 B',
