@@ -28,6 +28,7 @@ mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 "/dev/$VG/$LV"
 mkdir -p /mnt/fs && mount "/dev/$VG/$LV" /mnt/fs
 dd if=/dev/urandom of=/mnt/fs/seed bs=1M count=8 conv=fsync status=none
 info "VG $VG on $pv1 $pv2, ext4 on $VG/$LV mounted"
+t_start=$(date +%s%N); sd --version >/dev/null; info "snapdelta start-up under emulation: $(( ($(date +%s%N) - t_start) / 1000000 )) ms"
 
 # --- a writer that keeps changing files while snapshots are taken ---
 writer() {
@@ -73,7 +74,8 @@ for n in 2 3; do
 done
 
 # --- killed at several steps, then recovered by the next run ---
-for point in snapshot-created mid-copy copied verified old-removed; do
+# before, during and after the copy, and between verify and removal (every step: the fast tier)
+for point in snapshot-created mid-copy copied verified; do
     sleep 1
     before=$(base_of_state)
     set +e
@@ -81,9 +83,7 @@ for point in snapshot-created mid-copy copied verified old-removed; do
     rc=$?
     set -e
     [ $rc = 137 ] || fail "crash at $point: expected death by SIGKILL (137), got exit $rc: $(cat /out/crash-$point.err)"
-    if [ $point != old-removed ]; then
-        snapshots | grep -qx "$before" || fail "crash at $point: the previous snapshot $before was removed before the new one was verified"
-    fi
+    snapshots | grep -qx "$before" || fail "crash at $point: the previous snapshot $before was removed before the new one was verified"
     backup --json > /out/recover-$point.json 2>/out/recover-$point.err || fail "recovery after a crash at $point failed: $(cat /out/recover-$point.err)"
     [ "$(jq -r .resumed /out/recover-$point.json)" = true ] || fail "recovery after $point: the run did not resume the interrupted increment"
     check_backup "killed at $point, next run recovered ($(jq -r .mode /out/recover-$point.json))"
@@ -112,12 +112,14 @@ dd if="$cow" of=/dev/null bs=1M status=none   # fills the page cache of the -cow
 c1=$(sd map --cow "$cow" --json | jq .exceptions); k1=$(kernel_count)
 [ "$c1" = "$k1" ] || fail "first COW read: snapdelta map sees $c1 exceptions, dmsetup status says $k1"
 dd if=/dev/urandom of=/mnt/fs/trap2 bs=4k count=256 conv=fsync status=none; sync
-stale=$(dd if="$cow" bs=4k skip=1 count=1 status=none | od -An -tx1 | tr -d ' \n' | sed 's/0*$//' | wc -c)
+# entries of metadata area 0 (chunk 1) whose new_chunk is set, as a buffered read of the node sees them
+area0_entries() { dd if="$cow" bs=4k skip=1 count=1 status=none | od -An -v -tx8 -w16 | awk '$2 != "0000000000000000"' | wc -l; }
+buffered=$(area0_entries)
 c2=$(sd map --cow "$cow" --json | jq .exceptions); k2=$(kernel_count)
 [ "$c2" -gt "$c1" ] || fail "second COW read: $c2 exceptions, not more than the first read's $c1 (stale page cache)"
 [ "$c2" = "$k2" ] || fail "second COW read: snapdelta map sees $c2 exceptions, dmsetup status says $k2"
 pass "stale page cache trap: COW read twice in one boot: $c1 then $c2 exceptions, equal to dmsetup status ($k1, $k2)"
-info "(a buffered read of metadata area 0 after the writes returned $((stale / 2)) significant bytes)"
+info "after the writes, a buffered read of metadata area 0 saw $buffered entries; O_DIRECT saw $(( c2 < 256 ? c2 : 256 )) (256 fit in a 4 KiB area)"
 
 # --- discovery: list --lv and mount --lv with a second snapshot ---
 lvcreate -q -y -s -L 16M -n probe "$VG/$LV" >/dev/null
