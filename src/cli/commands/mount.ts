@@ -12,6 +12,7 @@ import { ExitCode, ExternalCommandError, SnapdeltaError, UsageError } from '../.
 import { defaultGenerationName, GenerationSpec, openGeneration } from '../../generation/generation'
 import { startMountServer } from '../../fuse/mount-server'
 import { findMount } from '../../fuse/mount-table'
+import { mayAllowOther } from '../../fuse/fuse-conf'
 import { removeServerRecord, serverLogPath, writeServerRecord } from '../../fuse/server-registry'
 import { checkGenerationName, createRootDir, RootEntry, rootEntryName } from '../../vfs/root-dir'
 import { formatBytes } from '../../units'
@@ -179,13 +180,20 @@ async function serveInForeground(request: MountRequest): Promise<void> {
   let entries: RootEntry[]
   let server
   try {
+    if (request.allowOther && !(await mayAllowOther(process.getuid?.() ?? 0))) {
+      // libfuse would only say "fuse failed" (its own message goes to the server log).
+      throw new UsageError('--allow-other needs a line "user_allow_other" in /etc/fuse.conf when not mounting as root')
+    }
     const mountpoint = await prepareMountpoint(request.mountpoint, request.mkdir)
     entries = await resolveMountEntries(request)
     try {
       const mountedAt = new Date()
       const root = createRootDir(entries, mountedAt)
       server = await startMountServer({ mountpoint, root, allowOther: request.allowOther, mountedAt }).catch((err: Error) => {
-        throw new ExternalCommandError(`mounting ${mountpoint} failed: ${err.message}`, { cause: err })
+        // libfuse prints its reason (e.g. no access to /dev/fuse) on stderr: the server log in the background.
+        const log = process.env.SNAPDELTA_SERVER_LOG
+        const where = log ? `; libfuse's reason is in ${log}` : ''
+        throw new ExternalCommandError(`mounting ${mountpoint} failed: ${err.message}${where}`, { cause: err })
       })
     } catch (err) {
       await closeEntries(entries)
