@@ -53,6 +53,8 @@ export async function receiveStream(
         state.bytesWritten += data.length
         onProgress(data.length)
       })
+      // Awaited with the next record or at the end; this keeps a failure meanwhile from counting as unhandled.
+      pendingWrite.catch(() => {})
       return previous
     })
     await pendingWrite
