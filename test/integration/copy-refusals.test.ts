@@ -6,7 +6,7 @@ import path from 'path'
 import { writeScenario, ScenarioFiles } from '../../src/cow/scenario'
 import { StreamLayout } from '../../src/stream/stream-layout'
 import { RECORD_HEADER_BYTES, STREAM_HEADER_BYTES } from '../../src/stream/stream-format'
-import { runCli } from '../helpers/cli'
+import { runCli, runCommand } from '../helpers/cli'
 import { scratchDir, removeScratchRoot } from '../helpers/tmp'
 import { generatedScenarios, identical, sh, sha256File, toolsOnPath, writeGenerationFolder } from './copy-helpers'
 import { openGenerationDir } from '../../src/copy/generation-source'
@@ -108,4 +108,30 @@ test('something that is not a stream is refused (exit 3); verify of a folder wit
   const verify = await runCli(['verify', folder, target])
   expect(verify.exitCode).toBe(2)
   expect(verify.stderr).toMatch(/has no full.img: give the new snapshot with --snapshot PATH, or use --changed-only/)
+})
+
+test('apply and receive onto a block device (a loop device over the backup): its size comes from the kernel', async () => {
+  const size = readFileSync(files.base).length
+  for (const [label, sizeBytes] of [['right', undefined], ['wrong', size + 4096]] as const) {
+    const file = backup(`loop-${label}`, sizeBytes)
+    const before = sha256File(file)
+    const loop = await runCommand('losetup', ['-f', '--show', file])
+    expect(loop.exitCode).toBe(0)
+    const device = loop.stdout.trim()
+    try {
+      const apply = await runCli(['apply', folder, device])
+      const receive = await runCli(['receive', device, '--from', streamFile])
+      if (label === 'right') {
+        expect([apply.exitCode, receive.exitCode]).toEqual([0, 0])
+        expect((await runCli(['verify', folder, device, '--snapshot', files.snap2])).exitCode).toBe(0)
+      } else {
+        expect([apply.exitCode, receive.exitCode]).toEqual([3, 3])
+        expect(apply.stderr).toMatch(new RegExp(`the target ${device} is ${size + 4096} bytes`))
+      }
+    } finally {
+      await runCommand('losetup', ['-d', device])
+    }
+    expect(await identical(file, files.snap2)).toBe(label === 'right')
+    if (label === 'wrong') expect(sha256File(file)).toBe(before)
+  }
 })
