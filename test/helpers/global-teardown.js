@@ -1,14 +1,15 @@
 // Last line of defence of the mount-test protocol: after the whole suite, even
 // when tests failed or timed out, lazily unmount every FUSE mount a test made
-// (all live under a directory whose name starts with "snapdelta-test-").
+// (all live under directories named snapdelta-test-<run>-..., see tmp.ts).
 const { readFileSync } = require('fs')
 const { execFileSync } = require('child_process')
 
 module.exports = async function globalTeardown() {
+  const marker = `snapdelta-test-${process.env.SNAPDELTA_TEST_RUN}-`
   const mounts = readFileSync('/proc/mounts', 'utf8').split('\n')
   for (const line of mounts) {
     const [, mountpoint, type] = line.split(' ')
-    if (!type || !type.startsWith('fuse') || !mountpoint.includes('snapdelta-test-')) continue
+    if (!type || !type.startsWith('fuse') || !mountpoint.includes(marker)) continue
     const path = mountpoint.replace(/\\040/g, ' ')
     process.stderr.write(`global teardown: a test left ${path} mounted; unmounting it\n`)
     try {

@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync, mkdirSync } from 'fs'
 import os from 'os'
 import path from 'path'
 
-const ROOT = path.join(os.tmpdir(), `snapdelta-test-${process.pid}`)
+// SNAPDELTA_TEST_RUN comes from global-setup.js; a test file run alone gets its own.
+const RUN = process.env.SNAPDELTA_TEST_RUN ?? `solo${process.pid}`
+const ROOT = path.join(os.tmpdir(), `snapdelta-test-${RUN}-${process.pid}`)
 
 /** A new empty directory for one test; removed by removeScratchRoot. */
 export function scratchDir(label: string): string {
