@@ -81,7 +81,7 @@ export interface ForegroundServer {
   exited: Promise<number | null>
 }
 
-/** Starts `snapdelta mount MOUNTPOINT ...args --foreground` and waits for the mount; fails fast if the server dies first. */
+/** Starts `snapdelta mount MOUNTPOINT ...args --foreground` and waits until it reports ready; fails fast if the server dies first. */
 export async function startForeground(mountpoint: string, args: string[]): Promise<ForegroundServer> {
   const child = spawn(process.execPath, [CLI, 'mount', mountpoint, ...args, '--foreground'], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
@@ -96,7 +96,8 @@ export async function startForeground(mountpoint: string, args: string[]): Promi
     }),
   )
   const server = { child, stdout: () => out, stderr: () => err, exited }
-  const ready = await waitFor(async () => dead || (await isMounted(mountpoint)))
+  // Ready means the summary is printed (after INIT), not just listed in the mount table.
+  const ready = await waitFor(async () => dead || (out.includes('unmount with:') && (await isMounted(mountpoint))))
   if (dead || !ready) {
     await forceUnmount({ mountpoint, pid: child.pid })
     throw new Error(`the foreground server ${dead ? 'died' : 'did not mount in time'}: ${err}`)

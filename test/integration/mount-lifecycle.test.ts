@@ -88,7 +88,9 @@ test('umount also clears the dead mount of a server that was killed', async () =
   process.kill(m.pid, 'SIGKILL')
   expect(await waitFor(async () => !(await isRunning(m.pid)), 5000)).toBe(true)
   const ls = await runCommand('ls', [mnt])
-  expect(ls.stderr).toContain('Transport endpoint is not connected')
+  // ENOTCONN or ECONNABORTED, depending on how far the kernel got in tearing down the connection.
+  expect(ls.exitCode).not.toBe(0)
+  expect(ls.stderr).toMatch(/Transport endpoint is not connected|Software caused connection abort/)
   await strictUnmount(m)
   expect((await runCommand('ls', [mnt])).exitCode).toBe(0)
 })
