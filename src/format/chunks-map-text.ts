@@ -40,12 +40,12 @@ export function chunksMapLineBytes(offsetBytes: number, lengthBytes: number): nu
   return decimalDigits(offsetBytes) + decimalDigits(lengthBytes) + 2
 }
 
+// 10^1 .. 10^16: every byte offset below 2^53 has at most 16 digits.
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** (i + 1))
+
 function decimalDigits(n: number): number {
   let digits = 1
-  while (n >= 10) {
-    n = Math.floor(n / 10)
-    digits++
-  }
+  while (digits <= 16 && n >= POWERS_OF_TEN[digits - 1]) digits++
   return digits
 }
 
