@@ -105,7 +105,10 @@ class Increment {
       this.state.pending = { snapshot: freeName(this.opts.volume.lv, found), step: 'creating-snapshot', startedAt: new Date().toISOString() }
       await this.save()
     } else {
-      this.opts.notice(`resuming the interrupted backup into snapshot ${this.state.pending.snapshot} (it had reached step ${this.state.pending.step})`)
+      this.opts.notice(
+        `resuming the interrupted backup into snapshot ${this.state.pending.snapshot} (it had reached step ${this.state.pending.step}); ` +
+          'the backup will be as of that snapshot: run again afterwards for a newer one',
+      )
     }
     const pending = this.state.pending
     crashPoint('creating-snapshot')
