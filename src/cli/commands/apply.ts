@@ -15,6 +15,7 @@ interface ApplyOptions {
 export function registerApply(program: Command): void {
   program
     .command('apply')
+    .summary('write exactly the changed runs of a generation onto the backup')
     .description(
       'Write exactly the runs listed in GENDIR/chunks.map onto TARGET (a block device or a file of the snapshot\'s size),\n' +
         'reading GENDIR/delta.img, or GENDIR/changed/ in a copied folder without delta.img. Writes nothing else,\n' +

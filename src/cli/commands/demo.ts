@@ -16,6 +16,7 @@ interface DemoOptions {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
+    .summary('try snapdelta on generated images, no LVM needed')
     .description(
       'Build a small origin with three snapshots and their COW devices as image files (kernel format), ' +
         'mount the two increments, and print what to try. Needs no LVM.',

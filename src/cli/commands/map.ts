@@ -16,6 +16,7 @@ interface MapOptions {
 export function registerMap(program: Command): void {
   program
     .command('map')
+    .summary("print a COW device's chunk map without mounting")
     .description(
       "Print the chunk map of a snapshot's COW device: the byte ranges written to the origin since that snapshot.\n" +
         'Same format as chunks.map in a mounted generation. Reads the COW with O_DIRECT; writes nothing.',

@@ -61,6 +61,7 @@ export function registerMount(program: Command): void {
   }
   program
     .command('mount')
+    .summary('mount generations read-only as files (full.img, delta.img, chunks.map, changed/)')
     .description(
       'Mount generations read-only at MOUNTPOINT: each is a directory GEN/ with full.img, delta.img, chunks.map,\n' +
         'changed/ and info.json. Repeat --cow/--snapshot[/--name] for several generations (paired in order).\n' +

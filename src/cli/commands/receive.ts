@@ -16,6 +16,7 @@ interface ReceiveOptions {
 export function registerReceive(program: Command): void {
   program
     .command('receive')
+    .summary('apply a delta stream (stdin or --from) onto the backup')
     .description(
       'Apply a delta stream (from `snapdelta send` or a mount\'s delta.stream) onto TARGET. The header is checked\n' +
         'against TARGET before anything is written, every record before it is written; TARGET is fsynced.\n' +

@@ -16,6 +16,7 @@ interface SendOptions {
 export function registerSend(program: Command): void {
   program
     .command('send')
+    .summary('write the delta stream of a generation to stdout')
     .description(
       'Write the delta stream (docs/stream-format.md) on stdout: the same bytes as a mounted generation\'s\n' +
         'delta.stream. Pipe it to `snapdelta receive TARGET`, locally or through ssh, or save it to a file.',

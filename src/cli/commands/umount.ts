@@ -16,6 +16,7 @@ interface UmountOptions {
 export function registerUmount(program: Command): void {
   program
     .command('umount')
+    .summary('unmount a snapdelta mount and wait for its server')
     .description('Unmount a snapdelta mount (fusermount -u) and wait until its server has exited.')
     .argument('<mountpoint>', 'where `snapdelta mount` mounted it')
     .option('--timeout <seconds>', 'how long to wait for the server to exit', '10')

@@ -19,6 +19,7 @@ interface VerifyOptions {
 export function registerVerify(program: Command): void {
   program
     .command('verify')
+    .summary('check that the backup equals the new snapshot')
     .description(
       "Check that TARGET is identical to the generation's new snapshot. Exit 0 when identical, 1 when not\n" +
         '(the first differing ranges are listed). By default the whole device is compared with GENDIR/full.img\n' +
