@@ -50,19 +50,28 @@ function parseOptions(argv: readonly string[]): Options {
   return options
 }
 
-/** The snapdelta commands this checkout has, from its --help. */
-async function availableCommands(): Promise<Set<string>> {
-  const help = await run(process.execPath, [SNAPDELTA, '--help'])
-  const names = [...help.stdout.matchAll(/^\s{2}([a-z][a-z-]*)\b/gm)].map((m) => m[1])
-  return new Set(names)
+interface Commands {
+  names: Set<string>
+  /** Why none are known: `snapdelta --help` itself failed (e.g. a broken build). */
+  problem?: string
 }
 
-async function runItem(item: BenchItem, workspace: Workspace, options: Options, commands: Set<string>): Promise<ItemResult> {
+/** The snapdelta commands this checkout has, from its --help. */
+async function availableCommands(): Promise<Commands> {
+  const help = await run(process.execPath, [SNAPDELTA, '--help'])
+  if (help.exitCode !== 0) {
+    const why = help.stderr.split('\n').find((line) => /Error/.test(line)) ?? help.stderr.trim().split('\n')[0]
+    return { names: new Set(), problem: `snapdelta --help exited ${help.exitCode}: ${why}` }
+  }
+  return { names: new Set([...help.stdout.matchAll(/^\s{2}([a-z][a-z-]*)\b/gm)].map((m) => m[1])) }
+}
+
+async function runItem(item: BenchItem, workspace: Workspace, options: Options, commands: Commands): Promise<ItemResult> {
   const result: ItemResult = { item: item.name, title: item.title, status: 'ok', seconds: 0, figures: [], notes: [] }
-  const missing = item.needs.filter((c) => !commands.has(c))
+  const missing = item.needs.filter((c) => !commands.names.has(c))
   if (missing.length > 0) {
     result.status = 'skipped'
-    result.notes.push(`snapdelta has no ${missing.join(', ')} command yet`)
+    result.notes.push(commands.problem ?? `snapdelta has no ${missing.join(', ')} command yet`)
     return result
   }
   let warnedWarm = false
