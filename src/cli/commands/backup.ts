@@ -30,9 +30,9 @@ export function registerBackup(program: Command): void {
   program
     .command('backup')
     .description(
-      'Back up a logical volume incrementally. The first run snapshots VG/LV and copies it whole to TARGET;\n' +
-        'each later run makes a new snapshot, copies the changes since the previous one (its COW table, data\n' +
-        'from the new snapshot), verifies them, then removes the previous snapshot. A state file records every\n' +
+      'Back up a logical volume incrementally. The first run snapshots VG/LV and copies it whole to TARGET; ' +
+        'each later run makes a new snapshot, copies the changes since the previous one (its COW table, data ' +
+        'from the new snapshot), verifies them, then removes the previous snapshot. A state file records every ' +
         'step: a run that was killed is finished by the next one. One run per volume at a time (exit 6 when locked).',
     )
     .argument('<VG/LV>', 'the origin volume, e.g. vg0/home')

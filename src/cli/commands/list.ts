@@ -16,8 +16,8 @@ export function registerList(program: Command): void {
   program
     .command('list')
     .description(
-      "List a logical volume's snapshots (oldest first) and the generations `snapdelta mount --lv` shows:\n" +
-        'one delta per pair of adjacent snapshots, plus the newest snapshot in full. Unusable snapshots\n' +
+      "List a logical volume's snapshots (oldest first) and the generations `snapdelta mount --lv` shows: " +
+        'one delta per pair of adjacent snapshots, plus the newest snapshot in full. Unusable snapshots ' +
         '(invalid, overflowed, merging, inactive) are listed with the reason. Reads COW tables with O_DIRECT; writes nothing.',
     )
     .requiredOption('--lv <VG/LV>', 'the origin volume, e.g. vg0/home')
