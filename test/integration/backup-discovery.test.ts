@@ -66,10 +66,15 @@ describe('list --lv and mount --lv', () => {
     mounted = undefined
   })
 
-  it('an inactive or invalid snapshot becomes an error entry that says why, never a delta', async () => {
+  it('a merging, inactive or invalid snapshot becomes an error entry that says why, never a delta', async () => {
+    await vol.fake('set-attr', vol.vg, 's1', 'Swi-a-s---')
+    let list = jsonOf(await vol.cli(['list', '--lv', `${vol.vg}/${vol.lv}`, '--json'])) as any
+    expect(list.generations.map((g: any) => g.kind)).toEqual(['error', 'delta', 'full'])
+    expect(list.generations[0].message).toBe('no delta from snapshot vg-test/s1: it is being merged into its origin (lvconvert --merge)')
+    await vol.fake('set-attr', vol.vg, 's1', 'swi-a-s---')
     await vol.fake('set-attr', vol.vg, 's2', 'swi---s---')
     await vol.fake('invalidate', vol.vg, 's3')
-    const list = jsonOf(await vol.cli(['list', '--lv', `${vol.vg}/${vol.lv}`, '--json'])) as any
+    list = jsonOf(await vol.cli(['list', '--lv', `${vol.vg}/${vol.lv}`, '--json'])) as any
     expect(list.generations.map((g: any) => g.kind)).toEqual(['error', 'error', 'error'])
     expect(list.generations[0].message).toContain('no delta into snapshot vg-test/s2: it is not active')
     expect(list.generations[1].message).toContain('no delta from snapshot vg-test/s2: it is not active')
