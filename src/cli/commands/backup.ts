@@ -29,6 +29,7 @@ interface BackupCliOptions {
 export function registerBackup(program: Command): void {
   program
     .command('backup')
+    .summary("back up an LVM volume incrementally: snapshot, copy the delta, verify, rotate")
     .description(
       'Back up a logical volume incrementally. The first run snapshots VG/LV and copies it whole to TARGET; ' +
         'each later run makes a new snapshot, copies the changes since the previous one (its COW table, data ' +

@@ -15,6 +15,7 @@ interface ListOptions {
 export function registerList(program: Command): void {
   program
     .command('list')
+    .summary("list a logical volume's snapshots and the generations mount --lv shows")
     .description(
       "List a logical volume's snapshots (oldest first) and the generations `snapdelta mount --lv` shows: " +
         'one delta per pair of adjacent snapshots, plus the newest snapshot in full. Unusable snapshots ' +
