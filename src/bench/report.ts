@@ -55,7 +55,8 @@ export function round3(value: number): string {
 export function formatTable(results: readonly ItemResult[]): string {
   const rows: string[][] = [['item', 'figure', 'value', 'baseline', 'ratio', 'target', 'met']]
   for (const r of results) {
-    if (r.status !== 'ok') rows.push([r.item, r.status.toUpperCase(), r.error ?? r.notes.join('; '), '', '', '', ''])
+    // A crash's first line only: its stack is in the JSON.
+    if (r.status !== 'ok') rows.push([r.item, r.status.toUpperCase(), (r.error ?? r.notes.join('; ')).split('\n')[0], '', '', '', ''])
     for (const f of r.figures) {
       rows.push([
         r.item,

@@ -12,10 +12,13 @@ describe('bench report', () => {
     const table = formatTable([
       { item: 'table', title: 't', status: 'ok', seconds: 1, notes: ['a note'], figures: [figure('time', 4.2, 's', { target: '<= 3 s', meets: (v) => v <= 3 })] },
       { item: 'copy', title: 'c', status: 'skipped', seconds: 0, notes: ['snapdelta has no apply command yet'], figures: [] },
+      { item: 'read', title: 'r', status: 'error', seconds: 0, notes: [], figures: [], error: 'Error: dd exited 1\n    at stack frame' },
     ])
     expect(table).toMatch(/table\s+time\s+4\.20 s\s+<= 3 s\s+NO/)
     expect(table).toMatch(/copy\s+SKIPPED\s+snapdelta has no apply command yet/)
     expect(table).toContain('[table] a note')
+    expect(table).toMatch(/read\s+ERROR\s+Error: dd exited 1$/m)
+    expect(table).not.toContain('stack frame')
   })
 
   test('round3 keeps three significant digits', () => {
