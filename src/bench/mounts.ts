@@ -59,7 +59,7 @@ export interface SnapdeltaGeneration {
 
 export interface SnapdeltaMount {
   mountpoint: string
-  /** The background server's pid, found by its command line; undefined if not found. */
+  /** The background server's pid, as mount prints it (else found by its command line); undefined if not found. */
   pid?: number
   /** Seconds from running `snapdelta mount` until `ls MOUNTPOINT/GEN/` answered. */
   mountSeconds: number
