@@ -7,6 +7,7 @@
 import { constants, promises as fsp } from 'fs'
 import createDebug from 'debug'
 import { deviceSizeBytes } from './device-size'
+import { readFully } from './read-fully'
 import { DeviceIoError, InvalidInputError, ioError } from '../errors'
 
 const debug = createDebug('snapdelta:io')
@@ -66,17 +67,7 @@ export class DirectReader {
 
   /** Fills `target` (from allocAligned, length a multiple of 4096) from `offsetBytes`. */
   async readInto(target: Buffer, offsetBytes: number): Promise<void> {
-    let done = 0
-    while (done < target.length) {
-      let n: number
-      try {
-        ;({ bytesRead: n } = await this.handle.read(target, done, target.length - done, offsetBytes + done))
-      } catch (err) {
-        throw ioError(`read at byte ${offsetBytes + done} of`, this.path, err)
-      }
-      if (n === 0) throw new DeviceIoError(`${this.path}: unexpected end at byte ${offsetBytes + done}`)
-      done += n
-    }
+    await readFully(this.handle, this.path, target, offsetBytes)
   }
 
   async close(): Promise<void> {

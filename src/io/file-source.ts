@@ -4,7 +4,8 @@
 import { promises as fsp } from 'fs'
 import { BlockSource } from './block-source'
 import { deviceSizeBytes } from './device-size'
-import { DeviceIoError, InvalidInputError, ioError } from '../errors'
+import { readFully } from './read-fully'
+import { DeviceIoError, InvalidInputError } from '../errors'
 
 export class FileSource implements BlockSource {
   private constructor(
@@ -41,21 +42,7 @@ export class FileSource implements BlockSource {
         `read of ${target.length} bytes at ${offsetBytes} is outside ${this.path} (${this.sizeBytes} bytes)`,
       )
     }
-    let done = 0
-    while (done < target.length) {
-      let n: number
-      try {
-        ;({ bytesRead: n } = await this.handle.read(target, done, target.length - done, offsetBytes + done))
-      } catch (err) {
-        throw ioError(`read at byte ${offsetBytes + done} of`, this.path, err)
-      }
-      if (n === 0) {
-        throw new DeviceIoError(
-          `${this.path} ended at byte ${offsetBytes + done}, before its size ${this.sizeBytes}: it shrank or is unreadable`,
-        )
-      }
-      done += n
-    }
+    await readFully(this.handle, this.path, target, offsetBytes)
   }
 
   async close(): Promise<void> {
