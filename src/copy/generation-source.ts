@@ -49,6 +49,17 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
     await full.close()
     throw new InvalidInputError(`${full.path} is ${full.sizeBytes} bytes but ${mapPath} says the device is ${runs.deviceSizeBytes} bytes`)
   }
+  const snapshot = await openMountedSnapshot(dir, runs.deviceSizeBytes)
+  if (snapshot) {
+    await full?.close()
+    return {
+      description: `${dir} (data read from ${snapshot.path})`,
+      runs,
+      readChanged: (target, offsetBytes) => snapshot.readInto(target, offsetBytes),
+      full: snapshot,
+      close: () => snapshot.close(),
+    }
+  }
   const delta = await openIfPresent(path.join(dir, 'delta.img'))
   if (delta) {
     if (delta.sizeBytes !== runs.deviceSizeBytes) {
@@ -75,6 +86,31 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
       await full?.close()
     },
   }
+}
+
+/**
+ * The new snapshot behind a mounted generation directory, opened directly:
+ * the same bytes as delta.img's runs without the trip through FUSE (which
+ * costs apply half its speed). Only when info.json names it and the path
+ * still names the very device or file the mount serves, with the same size.
+ */
+async function openMountedSnapshot(dir: string, deviceSizeBytes: number): Promise<FileSource | undefined> {
+  let info: { kind?: unknown; snapshotPath?: unknown; snapshotIdentity?: unknown }
+  try {
+    info = JSON.parse(await fsp.readFile(path.join(dir, 'info.json'), 'utf8'))
+  } catch {
+    return undefined
+  }
+  if (info.kind !== 'delta' || typeof info.snapshotPath !== 'string' || typeof info.snapshotIdentity !== 'string') return undefined
+  let snapshot: FileSource
+  try {
+    snapshot = await FileSource.open(info.snapshotPath)
+  } catch {
+    return undefined
+  }
+  if (snapshot.identity === info.snapshotIdentity && snapshot.sizeBytes === deviceSizeBytes) return snapshot
+  await snapshot.close()
+  return undefined
 }
 
 /** Parses chunks.map text into runs; the device size comes from its device_size_bytes header. */

@@ -6,6 +6,12 @@ export interface BlockSource {
   readonly path: string
   readonly sizeBytes: number
   /**
+   * What the path named when it was opened (a block device's number, or a
+   * file's device and inode), so a later reader can check that the path still
+   * names the same thing. Undefined where there is no such path.
+   */
+  readonly identity?: string
+  /**
    * Fills `target` with the bytes at `offsetBytes`. The range must lie inside
    * the source; a failed or short read throws DeviceIoError, it never leaves zeros.
    */

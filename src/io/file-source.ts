@@ -11,6 +11,7 @@ export class FileSource implements BlockSource {
   private constructor(
     readonly path: string,
     readonly sizeBytes: number,
+    readonly identity: string,
     private readonly handle: fsp.FileHandle,
   ) {}
 
@@ -23,8 +24,10 @@ export class FileSource implements BlockSource {
       throw new InvalidInputError(`cannot open ${path}: ${(err as Error).message}`, { cause: err })
     }
     try {
-      const size = await deviceSizeBytes(path, await handle.stat())
-      return new FileSource(path, size, handle)
+      const stats = await handle.stat()
+      const size = await deviceSizeBytes(path, stats)
+      const identity = stats.isBlockDevice() ? `block:${stats.rdev}` : `file:${stats.dev}:${stats.ino}`
+      return new FileSource(path, size, identity, handle)
     } catch (err) {
       await handle.close()
       throw err

@@ -49,6 +49,7 @@ export function generationInfo({ generation, mountedAt }: GenerationContext): Re
     cowSizeBytes: table.cowSizeBytes,
     cowReadWithODirect: table.direct,
     snapshotPath: generation.snapshotPath,
+    snapshotIdentity: generation.snapshot.identity,
     openedAt: generation.openedAt.toISOString(),
     mountedAt: mountedAt.toISOString(),
   }

@@ -17,7 +17,7 @@ export interface VfsFile {
 export interface VfsDir {
   readonly kind: 'dir'
   /** Entry names, in the order ls shows them unsorted. */
-  list(): Promise<string[]>
+  list(): Promise<readonly string[]>
   /** The child called `name`, or undefined. */
   lookup(name: string): Promise<VfsNode | undefined>
 }

@@ -1,0 +1,65 @@
+// apply/verify read a mounted generation's data straight from the snapshot
+// that info.json names, but only while that path still names the same file.
+import { copyFileSync, readFileSync, renameSync, writeFileSync } from 'fs'
+import path from 'path'
+import { openGenerationDir } from '../../../src/copy/generation-source'
+import { openGeneration } from '../../../src/generation/generation'
+import { generationInfo } from '../../../src/vfs/generation-dir'
+import { formatChunksMapHeader, formatChunksMapLine } from '../../../src/format/chunks-map-text'
+import { realKernelFixture } from '../../helpers/fixtures'
+import { scratchDir, removeScratchRoot } from '../../helpers/tmp'
+
+afterAll(removeScratchRoot)
+
+async function generationFolder() {
+  const fx = realKernelFixture('a-random-4k')
+  const dir = scratchDir('mounted-snapshot')
+  const snapshot = path.join(dir, 'snap2.img')
+  copyFileSync(fx.snap2, snapshot)
+  const generation = await openGeneration({ cowPath: fx.cow1, snapshotPath: snapshot })
+  const { runs } = generation
+  let map = formatChunksMapHeader({
+    chunkSizeBytes: runs.chunkSizeBytes,
+    deviceSizeBytes: runs.deviceSizeBytes,
+    changedChunks: runs.changedChunks,
+    runs: runs.count,
+    changedBytes: runs.changedBytes,
+    cowPath: fx.cow1,
+    snapshotPath: snapshot,
+  })
+  for (let i = 0; i < runs.count; i++) map += formatChunksMapLine(runs.offsetBytes(i), runs.lengthBytes(i))
+  writeFileSync(path.join(dir, 'chunks.map'), map)
+  writeFileSync(path.join(dir, 'info.json'), JSON.stringify(generationInfo({ generation, mountedAt: new Date() })))
+  // A delta.img that is deliberately wrong shows which source was read.
+  writeFileSync(path.join(dir, 'delta.img'), Buffer.alloc(runs.deviceSizeBytes, 0xee))
+  await generation.close()
+  return { dir, snapshot, firstRun: runs.offsetBytes(0) }
+}
+
+test('reads from the snapshot info.json names while the path still names it', async () => {
+  const { dir, snapshot, firstRun } = await generationFolder()
+  const source = await openGenerationDir(dir)
+  try {
+    expect(source.description).toContain(snapshot)
+    const buffer = Buffer.alloc(4096)
+    await source.readChanged(buffer, firstRun)
+    expect(buffer.equals(readFileSync(snapshot).subarray(firstRun, firstRun + 4096))).toBe(true)
+  } finally {
+    await source.close()
+  }
+})
+
+test('falls back to delta.img when the path now names another file', async () => {
+  const { dir, snapshot, firstRun } = await generationFolder()
+  renameSync(snapshot, snapshot + '.old')
+  copyFileSync(snapshot + '.old', snapshot)
+  const source = await openGenerationDir(dir)
+  try {
+    expect(source.description).not.toContain(snapshot)
+    const buffer = Buffer.alloc(4096)
+    await source.readChanged(buffer, firstRun)
+    expect(buffer.every((b) => b === 0xee)).toBe(true)
+  } finally {
+    await source.close()
+  }
+})
