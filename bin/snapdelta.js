@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict'
-// Table reads keep many O_DIRECT reads in flight and the mount serves readers
-// in parallel; libuv's default pool of 4 threads would serialise them.
-process.env.UV_THREADPOOL_SIZE = process.env.UV_THREADPOOL_SIZE || '16'
+// Must be set before anything uses libuv's thread pool; see src/io/thread-pool.ts.
+const { defaultThreadPoolSize } = require('../dist/io/thread-pool.js')
+process.env.UV_THREADPOOL_SIZE = process.env.UV_THREADPOOL_SIZE || String(defaultThreadPoolSize(require('os').availableParallelism()))
 require('../dist/cli/main.js').main(process.argv)

@@ -67,7 +67,7 @@ export class DirectReader {
 
   /** Fills `target` (from allocAligned, length a multiple of 4096) from `offsetBytes`. */
   async readInto(target: Buffer, offsetBytes: number): Promise<void> {
-    await readFully(this.handle, this.path, target, offsetBytes)
+    await readFully(this.handle.fd, this.path, target, offsetBytes)
   }
 
   async close(): Promise<void> {

@@ -39,13 +39,13 @@ export class FileSource implements BlockSource {
     return this.handle.fd
   }
 
-  async readInto(target: Buffer, offsetBytes: number): Promise<void> {
+  readInto(target: Buffer, offsetBytes: number): Promise<void> {
     if (offsetBytes < 0 || offsetBytes + target.length > this.sizeBytes) {
-      throw new DeviceIoError(
+      return Promise.reject(new DeviceIoError(
         `read of ${target.length} bytes at ${offsetBytes} is outside ${this.path} (${this.sizeBytes} bytes)`,
-      )
+      ))
     }
-    await readFully(this.handle, this.path, target, offsetBytes)
+    return readFully(this.handle.fd, this.path, target, offsetBytes)
   }
 
   async close(): Promise<void> {

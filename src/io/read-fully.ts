@@ -1,21 +1,28 @@
 // The one read loop: fills a buffer or fails, never returning a short read
 // that a caller could mistake for data.
-import { promises as fsp } from 'fs'
+import { read } from 'fs'
 import { DeviceIoError, ioError } from '../errors'
 
-/** Fills `target` from `offsetBytes` of `handle`; an early end is an error that says where `path` ended. */
-export async function readFully(handle: fsp.FileHandle, path: string, target: Buffer, offsetBytes: number): Promise<void> {
-  let done = 0
-  while (done < target.length) {
-    let n: number
-    try {
-      ;({ bytesRead: n } = await handle.read(target, done, target.length - done, offsetBytes + done))
-    } catch (err) {
-      throw ioError(`read at byte ${offsetBytes + done} of`, path, err)
-    }
-    if (n === 0) {
-      throw new DeviceIoError(`${path} ended at byte ${offsetBytes + done}, before the end of the read: it shrank or is unreadable`)
-    }
-    done += n
-  }
+/**
+ * Fills `target` from `offsetBytes` of `fd`; an early end is an error that
+ * says where `path` ended. Callbacks and one promise, not an async loop: this
+ * is the FUSE read path, where each extra promise per request shows up as CPU.
+ */
+export function readFully(fd: number, path: string, target: Buffer, offsetBytes: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let done = 0
+    const step = (): void =>
+      read(fd, target, done, target.length - done, offsetBytes + done, (err, n) => {
+        if (err) return reject(ioError(`read at byte ${offsetBytes + done} of`, path, err))
+        if (n === 0) {
+          return reject(
+            new DeviceIoError(`${path} ended at byte ${offsetBytes + done}, before the end of the read: it shrank or is unreadable`),
+          )
+        }
+        done += n
+        if (done < target.length) step()
+        else resolve()
+      })
+    step()
+  })
 }

@@ -1,6 +1,8 @@
 // Item 1: building the chunk map from a COW with millions of exceptions, in
 // a fresh child process, against the bare O_DIRECT reads of the same areas.
+import os from 'os'
 import path from 'path'
+import { defaultThreadPoolSize } from '../../io/thread-pool'
 import { BenchContext, BenchItem } from '../context'
 import { figure, Figure } from '../report'
 import { runOk } from '../shell'
@@ -41,7 +43,7 @@ export const tableReading: BenchItem = {
 
 // The CLI (bin/snapdelta.js) runs with a larger libuv pool; so does the child, to measure what users get.
 async function runChild(mode: string, cowPath: string, size: number): Promise<unknown> {
-  const env = { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' }
+  const env = { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(defaultThreadPoolSize(os.availableParallelism())) }
   const ran = await runOk(process.execPath, ['--expose-gc', path.join(__dirname, '..', 'table-child.js'), mode, cowPath, String(size)], { env })
   return JSON.parse(ran.stdout)
 }
