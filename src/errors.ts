@@ -19,6 +19,8 @@ export const ExitCode = {
   /** An external tool (lvm, dmsetup, fusermount) failed. */
   external: 7,
   internal: 70,
+  /** Stopped by SIGINT or SIGTERM before the work was done (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const
 
 // Linux errno values, positive; fuse-native wants them negated.
@@ -96,6 +98,12 @@ export class ReadOnlyError extends SnapdeltaError {
 export class NotFoundError extends SnapdeltaError {
   override readonly errno = Errno.ENOENT
   override readonly exitCode = ExitCode.badInput
+}
+
+/** The user interrupted a command before it finished; nothing was left half done. */
+export class InterruptedError extends SnapdeltaError {
+  override readonly errno = Errno.EIO
+  override readonly exitCode = ExitCode.interrupted
 }
 
 /** Verify found differences. */

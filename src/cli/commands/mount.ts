@@ -8,7 +8,7 @@ import createDebug from 'debug'
 import { promises as fsp } from 'fs'
 import path from 'path'
 import * as errors from '../../errors'
-import { ExitCode, ExternalCommandError, SnapdeltaError, UsageError } from '../../errors'
+import { ExitCode, ExternalCommandError, InterruptedError, SnapdeltaError, UsageError } from '../../errors'
 import { defaultGenerationName, GenerationSpec, openGeneration } from '../../generation/generation'
 import { startMountServer } from '../../fuse/mount-server'
 import { findMount } from '../../fuse/mount-table'
@@ -241,6 +241,15 @@ async function mountInBackground(request: MountRequest): Promise<void> {
     env: { ...process.env, SNAPDELTA_SERVER_LOG: logPath },
   })
   await log.close()
+  // Interrupted while waiting: stop the server too (SIGTERM makes it unmount
+  // if it got that far), rather than leave a mount nobody asked for.
+  let interrupted: NodeJS.Signals | undefined
+  const stopServer = (signal: NodeJS.Signals) => {
+    interrupted = signal
+    child.kill('SIGTERM')
+  }
+  process.once('SIGINT', stopServer)
+  process.once('SIGTERM', stopServer)
   const outcome = await new Promise<{ summary?: MountSummary; error?: { name: string; message: string }; exitCode?: number | null }>(
     (resolve, reject) => {
       let error: { name: string; message: string } | undefined
@@ -253,6 +262,11 @@ async function mountInBackground(request: MountRequest): Promise<void> {
       child.on('error', reject)
     },
   )
+  process.off('SIGINT', stopServer)
+  process.off('SIGTERM', stopServer)
+  if (interrupted) {
+    throw new InterruptedError(`interrupted by ${interrupted} before the mount was ready: the mount server was stopped and ${request.mountpoint} is not mounted`)
+  }
   if (!outcome.summary) {
     if (outcome.error) throw reviveError(outcome.error)
     throw new ExternalCommandError(`the mount server exited with status ${outcome.exitCode} before the mount was ready; see ${logPath}`)
