@@ -7,7 +7,8 @@ export const CHUNKS_MAP_VERSION = 1
 
 export interface ChunksMapHeader {
   chunkSizeBytes: number
-  deviceSizeBytes: number
+  /** null when unknown (a map printed without the snapshot): written as "unknown". */
+  deviceSizeBytes: number | null
   changedChunks: number
   runs: number
   changedBytes: number
@@ -21,7 +22,7 @@ export function formatChunksMapHeader(h: ChunksMapHeader): string {
     `# snapdelta chunks.map version ${CHUNKS_MAP_VERSION}\n` +
     '# each line: OFFSET LENGTH (bytes, decimal); copy these ranges from the new snapshot onto the backup\n' +
     `# chunk_size_bytes ${h.chunkSizeBytes}\n` +
-    `# device_size_bytes ${h.deviceSizeBytes}\n` +
+    `# device_size_bytes ${h.deviceSizeBytes ?? 'unknown'}\n` +
     `# changed_chunks ${h.changedChunks}\n` +
     `# runs ${h.runs}\n` +
     `# changed_bytes ${h.changedBytes}\n` +

@@ -1,8 +1,9 @@
 // chunks.map as a file that scales to millions of runs: its size is computed
 // without building the text, and a read renders only the lines it covers,
 // found through a sparse index of where every INDEX_STRIDE-th line starts.
-import { ChunksMapHeader, chunksMapLineBytes, formatChunksMapHeader, formatChunksMapLine } from '../format/chunks-map-text'
+import { chunksMapLineBytes, formatChunksMapHeader, formatChunksMapLine } from '../format/chunks-map-text'
 import { ChunkRuns } from '../map/chunk-runs'
+import { chunksMapHeaderOf } from '../map/chunks-map'
 import { VfsFile } from './node'
 
 // Lines between index entries: a read walks at most this many line lengths
@@ -18,19 +19,9 @@ export class ChunksMapFile implements VfsFile {
 
   constructor(
     private readonly runs: ChunkRuns,
-    header: Omit<ChunksMapHeader, 'chunkSizeBytes' | 'deviceSizeBytes' | 'changedChunks' | 'runs' | 'changedBytes'>,
+    sources: { cowPath: string; snapshotPath: string },
   ) {
-    this.header = Buffer.from(
-      formatChunksMapHeader({
-        ...header,
-        chunkSizeBytes: runs.chunkSizeBytes,
-        deviceSizeBytes: runs.deviceSizeBytes,
-        changedChunks: runs.changedChunks,
-        runs: runs.count,
-        changedBytes: runs.changedBytes,
-      }),
-      'latin1',
-    )
+    this.header = Buffer.from(formatChunksMapHeader(chunksMapHeaderOf(runs, sources.cowPath, sources.snapshotPath)), 'latin1')
     this.lineStartBytes = new Float64Array(Math.ceil(runs.count / INDEX_STRIDE))
     let bodyBytes = 0
     for (let i = 0; i < runs.count; i++) {

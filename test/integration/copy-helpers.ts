@@ -6,7 +6,8 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'fs'
 import path from 'path'
 import { pseudoRandomBytes, ScenarioSpec } from '../../src/cow/scenario'
 import { openGeneration } from '../../src/generation/generation'
-import { changedFileName, formatChunksMapHeader, formatChunksMapLine } from '../../src/format/chunks-map-text'
+import { changedFileName } from '../../src/format/chunks-map-text'
+import { chunksMapText } from '../../src/map/chunks-map'
 import { CLI, runCommand, CliResult } from '../helpers/cli'
 import { mountWithCli, Mounted } from '../helpers/mount'
 import { scratchDir } from '../helpers/tmp'
@@ -100,23 +101,13 @@ export async function writeGenerationFolder(dir: string, cowPath: string, snapsh
   const generation = await openGeneration({ cowPath, snapshotPath })
   try {
     const { runs } = generation
-    let text = formatChunksMapHeader({
-      chunkSizeBytes: runs.chunkSizeBytes,
-      deviceSizeBytes: runs.deviceSizeBytes,
-      changedChunks: runs.changedChunks,
-      runs: runs.count,
-      changedBytes: runs.changedBytes,
-      cowPath,
-      snapshotPath,
-    })
     mkdirSync(path.join(dir, 'changed'), { recursive: true })
     for (let i = 0; i < runs.count; i++) {
-      text += formatChunksMapLine(runs.offsetBytes(i), runs.lengthBytes(i))
       const data = Buffer.alloc(runs.lengthBytes(i))
       await generation.snapshot.readInto(data, runs.offsetBytes(i))
       writeFileSync(path.join(dir, 'changed', changedFileName(runs.offsetBytes(i))), data)
     }
-    writeFileSync(path.join(dir, 'chunks.map'), text)
+    writeFileSync(path.join(dir, 'chunks.map'), chunksMapText(runs, cowPath, snapshotPath))
   } finally {
     await generation.close()
   }

@@ -2,6 +2,7 @@
 import { Command } from 'commander'
 import { readExceptionTableFromPath, runsForSnapshot } from '../../cow/exception-table'
 import { buildChunkRuns, ChunkRuns } from '../../map/chunk-runs'
+import { chunksMapHeaderOf } from '../../map/chunks-map'
 import { formatChunksMapHeader, formatChunksMapLine } from '../../format/chunks-map-text'
 import { FileSource } from '../../io/file-source'
 import { printJson, writeStdout } from '../output'
@@ -27,30 +28,19 @@ export function registerMap(program: Command): void {
     .action(async (opts: MapOptions) => {
       const table = await readExceptionTableFromPath(opts.cow)
       let runs: ChunkRuns
-      let deviceSizeBytes: number
       if (opts.snapshot) {
         const snapshot = await FileSource.open(opts.snapshot)
         await snapshot.close()
-        deviceSizeBytes = snapshot.sizeBytes
-        runs = runsForSnapshot(table, opts.snapshot, deviceSizeBytes)
+        runs = runsForSnapshot(table, opts.snapshot, snapshot.sizeBytes)
       } else {
         // Without the snapshot the device size is unknown: runs end at whole chunks.
-        deviceSizeBytes = Number.MAX_SAFE_INTEGER
-        runs = buildChunkRuns(table.oldChunks, table.exceptions, table.header.chunkSizeBytes, deviceSizeBytes)
+        runs = buildChunkRuns(table.oldChunks, table.exceptions, table.header.chunkSizeBytes, Number.MAX_SAFE_INTEGER)
       }
-      const header = {
-        chunkSizeBytes: table.header.chunkSizeBytes,
-        deviceSizeBytes: opts.snapshot ? deviceSizeBytes : -1,
-        changedChunks: runs.changedChunks,
-        runs: runs.count,
-        changedBytes: runs.changedBytes,
-        cowPath: opts.cow,
-        snapshotPath: opts.snapshot ?? '(not given)',
-      }
+      const header = chunksMapHeaderOf(runs, opts.cow, opts.snapshot ?? '(not given)', opts.snapshot !== undefined)
       if (opts.json) {
         const list: Array<[number, number]> = []
         for (let i = 0; i < runs.count; i++) list.push([runs.offsetBytes(i), runs.lengthBytes(i)])
-        printJson({ ...header, deviceSizeBytes: opts.snapshot ? deviceSizeBytes : null, exceptions: table.exceptions, runList: list })
+        printJson({ ...header, exceptions: table.exceptions, runList: list })
         return
       }
       let text = formatChunksMapHeader(header)

@@ -5,7 +5,7 @@ import path from 'path'
 import { openGenerationDir } from '../../../src/copy/generation-source'
 import { openGeneration } from '../../../src/generation/generation'
 import { generationInfo } from '../../../src/vfs/generation-dir'
-import { formatChunksMapHeader, formatChunksMapLine } from '../../../src/format/chunks-map-text'
+import { chunksMapText } from '../../../src/map/chunks-map'
 import { realKernelFixture } from '../../helpers/fixtures'
 import { scratchDir, removeScratchRoot } from '../../helpers/tmp'
 
@@ -18,16 +18,7 @@ async function generationFolder() {
   copyFileSync(fx.snap2, snapshot)
   const generation = await openGeneration({ cowPath: fx.cow1, snapshotPath: snapshot })
   const { runs } = generation
-  let map = formatChunksMapHeader({
-    chunkSizeBytes: runs.chunkSizeBytes,
-    deviceSizeBytes: runs.deviceSizeBytes,
-    changedChunks: runs.changedChunks,
-    runs: runs.count,
-    changedBytes: runs.changedBytes,
-    cowPath: fx.cow1,
-    snapshotPath: snapshot,
-  })
-  for (let i = 0; i < runs.count; i++) map += formatChunksMapLine(runs.offsetBytes(i), runs.lengthBytes(i))
+  const map = chunksMapText(runs, fx.cow1, snapshot)
   writeFileSync(path.join(dir, 'chunks.map'), map)
   writeFileSync(path.join(dir, 'info.json'), JSON.stringify(generationInfo({ generation, mountedAt: new Date() })))
   // A delta.img that is deliberately wrong shows which source was read.

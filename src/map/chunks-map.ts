@@ -1,0 +1,25 @@
+// chunks.map for a set of runs: the header fields they imply, and the whole
+// text for small maps. Large maps are rendered piecewise (src/vfs/chunks-map-file.ts,
+// snapdelta map) from the same header.
+import { ChunksMapHeader, formatChunksMapHeader, formatChunksMapLine } from '../format/chunks-map-text'
+import { ChunkRuns } from './chunk-runs'
+
+/** Header of the map of `runs`; `deviceSizeKnown` false when no snapshot gave the device size. */
+export function chunksMapHeaderOf(runs: ChunkRuns, cowPath: string, snapshotPath: string, deviceSizeKnown = true): ChunksMapHeader {
+  return {
+    chunkSizeBytes: runs.chunkSizeBytes,
+    deviceSizeBytes: deviceSizeKnown ? runs.deviceSizeBytes : null,
+    changedChunks: runs.changedChunks,
+    runs: runs.count,
+    changedBytes: runs.changedBytes,
+    cowPath,
+    snapshotPath,
+  }
+}
+
+/** The whole chunks.map text of `runs`, built in memory. */
+export function chunksMapText(runs: ChunkRuns, cowPath: string, snapshotPath: string): string {
+  const lines = [formatChunksMapHeader(chunksMapHeaderOf(runs, cowPath, snapshotPath))]
+  for (let i = 0; i < runs.count; i++) lines.push(formatChunksMapLine(runs.offsetBytes(i), runs.lengthBytes(i)))
+  return lines.join('')
+}
