@@ -21,7 +21,7 @@ test('the printed dd recipe brings the backup from snap1 to snap3 through the mo
   expect(demo.exitCode).toBe(0)
   expect(readFileSync('/proc/mounts', 'utf8')).toContain(mnt)
   const text = demo.stdout
-  const recipe = text.slice(text.indexOf('  for g in gen1 gen2'), text.indexOf('\nWhen done'))
+  const recipe = text.slice(text.indexOf('  for g in gen1 gen2'), text.indexOf('\nOr with snapdelta'))
   expect(recipe).toMatch(/iflag=skip_bytes,count_bytes oflag=seek_bytes conv=notrunc/)
   const backup = path.join(cwd, 'demo', 'backup.img')
   const snap3 = path.join(cwd, 'demo', 'snap3.img')

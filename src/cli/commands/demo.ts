@@ -65,12 +65,16 @@ function demoText(dir: string, mnt: string, mounted: boolean): string {
     lines.push(`                                  --cow ${d}/cow2.img --snapshot ${d}/snap3.img --name gen2`)
     return lines.join('\n') + '\n'
   }
+  const tries: Array<[string, string]> = [
+    [`ls -ls ${m}/gen1/`, 'full.img, delta.img (sparse), chunks.map, changed/, info.json, delta.stream, delta.bmap'],
+    [`du -h ${m}/gen1/delta.img`, 'only the changed bytes are stored'],
+    [`head ${m}/gen1/chunks.map`, 'OFFSET LENGTH of every changed run, in bytes'],
+    [`ls ${m}/gen1/changed/ | head`, 'one file per run, named by its offset in hex'],
+  ]
+  const width = Math.max(...tries.map(([command]) => command.length)) + 3
   lines.push(
     `Mounted read-only at ${m}/: gen1 = snap1 -> snap2, gen2 = snap2 -> snap3. Try:`,
-    `  ls -ls ${m}/gen1/                     full.img, delta.img (sparse), chunks.map, changed/, info.json`,
-    `  du -h ${m}/gen1/delta.img             only the changed bytes are stored`,
-    `  cat ${m}/gen1/chunks.map | head       OFFSET LENGTH of every changed run, in bytes`,
-    `  ls ${m}/gen1/changed/ | head          one file per run, named by its offset in hex`,
+    ...tries.map(([command, what]) => `  ${command.padEnd(width)}${what}`),
     `  hexdump -C ${m}/gen1/changed/$(ls ${m}/gen1/changed/ | head -1) | head`,
     '',
     'Bring the backup from snap1 to snap2, then to snap3, copying only the changed runs with GNU dd:',
@@ -81,6 +85,9 @@ function demoText(dir: string, mnt: string, mounted: boolean): string {
     `    done`,
     `  done`,
     `  cmp ${d}/backup.img ${d}/snap3.img && echo "backup == snap3"`,
+    '',
+    'Or with snapdelta itself (README.md has every recipe: rsync, streams over ssh, bmaptool):',
+    `  npx snapdelta apply ${m}/gen1 ${d}/backup.img && npx snapdelta verify ${m}/gen1 ${d}/backup.img`,
     '',
     `When done:  npx snapdelta umount ${m}`,
   )
