@@ -1,0 +1,83 @@
+// What `snapdelta mount` was asked to serve: the generation groups of the
+// command line (or an LVM volume), opened and validated before anything is mounted.
+import path from 'path'
+import { UsageError } from '../../errors'
+import { defaultGenerationName, GenerationSpec, openGeneration } from '../../generation/generation'
+import { checkGenerationName, RootEntry } from '../../vfs/root-dir'
+import { lvMountEntries } from '../../lvm/lv-generations'
+import { parseVolumeRef } from '../../lvm/volume-ref'
+
+export interface MountRequest {
+  mountpoint: string
+  /** --cow/--snapshot/--name groups, paired in order. */
+  generations: GenerationSpec[]
+  /** --lv VG/LV: the generations come from the volume's LVM snapshots instead. */
+  lv?: string
+  allowOther: boolean
+  mkdir: boolean
+  json: boolean
+}
+
+/** Pairs --cow, --snapshot and --name, given in any interleaving, into generations. */
+export function pairGenerationOptions(options: ReadonlyArray<['cow' | 'snapshot' | 'name', string]>): GenerationSpec[] {
+  const groups: Array<Partial<GenerationSpec>> = []
+  let current = 0
+  for (const [kind, value] of options) {
+    if (kind === 'name') {
+      const group = (groups[current] ??= {})
+      if (group.name !== undefined) {
+        throw new UsageError(`--name ${value}: this generation is already named "${group.name}"; give one --name per --cow/--snapshot group`)
+      }
+      group.name = value
+      continue
+    }
+    const key = kind === 'cow' ? 'cowPath' : 'snapshotPath'
+    current = groups.findIndex((g) => g[key] === undefined)
+    if (current < 0) current = groups.push({}) - 1
+    groups[current][key] = path.resolve(value)
+  }
+  const cows = options.filter(([k]) => k === 'cow').length
+  const snapshots = options.filter(([k]) => k === 'snapshot').length
+  if (cows !== snapshots) {
+    throw new UsageError(
+      `expected one --snapshot for each --cow (paired in order), got ${cows} --cow and ${snapshots} --snapshot`,
+    )
+  }
+  const orphan = groups.find((g) => g.cowPath === undefined || g.snapshotPath === undefined)
+  if (orphan) throw new UsageError(`--name ${orphan.name} is not part of a --cow/--snapshot group`)
+  const specs = groups as GenerationSpec[]
+  const names = new Set<string>()
+  for (const spec of specs) {
+    const name = spec.name ?? defaultGenerationName(spec.snapshotPath)
+    checkGenerationName(name)
+    if (names.has(name)) throw new UsageError(`two generations would both be named "${name}": give each a distinct --name`)
+    names.add(name)
+  }
+  return specs
+}
+
+/** Opens and validates every generation of the request; closes them all if any fails. */
+export async function resolveMountEntries(request: MountRequest): Promise<RootEntry[]> {
+  if (request.lv) {
+    if (request.generations.length > 0) throw new UsageError('give either --lv or --cow/--snapshot groups, not both')
+    return lvMountEntries(parseVolumeRef(request.lv))
+  }
+  const entries: RootEntry[] = []
+  try {
+    for (const spec of request.generations) entries.push({ kind: 'delta', generation: await openGeneration(spec) })
+  } catch (err) {
+    await closeEntries(entries)
+    throw err
+  }
+  if (entries.length === 0) throw new UsageError('nothing to mount: give --cow OLD_COW --snapshot NEW_SNAPSHOT (or --lv VG/LV)')
+  return entries
+}
+
+/** Releases what the entries hold open. */
+export async function closeEntries(entries: readonly RootEntry[]): Promise<void> {
+  for (const entry of entries) {
+    if (entry.kind === 'delta') await entry.generation.close()
+    else if (entry.kind === 'full') await entry.snapshot.close()
+  }
+}
+

@@ -1,0 +1,207 @@
+// Serving a mount: in the foreground (the server itself), or by starting a
+// detached copy of this command with --foreground, waiting until it reports
+// the mount ready (or why it failed) over an IPC channel, and returning while
+// it keeps running until the mount is unmounted.
+import { spawn } from 'child_process'
+import createDebug from 'debug'
+import { promises as fsp } from 'fs'
+import * as errors from '../../errors'
+import { ExitCode, ExternalCommandError, InterruptedError, SnapdeltaError, UsageError } from '../../errors'
+import { startMountServer } from '../../fuse/mount-server'
+import { findMount } from '../../fuse/mount-table'
+import { mayAllowOther } from '../../fuse/fuse-conf'
+import { removeServerRecord, serverLogPath, writeServerRecord } from '../../fuse/server-registry'
+import { createRootDir, RootEntry, rootEntryName } from '../../vfs/root-dir'
+import { formatBytes } from '../../units'
+import { printJson } from '../output'
+import { closeEntries, MountRequest, resolveMountEntries } from './request'
+
+const debug = createDebug('snapdelta:mount')
+
+/** What the server reports once the mount is ready; printed by `mount`, or as JSON with --json. */
+export interface MountSummary {
+  mountpoint: string
+  pid: number
+  allowOther: boolean
+  generations: Array<Record<string, unknown>>
+}
+
+type ServerMessage = { type: 'ready'; summary: MountSummary } | { type: 'error'; name: string; message: string }
+
+/** Checks the mountpoint (creating it with --mkdir) and returns its real path. */
+async function prepareMountpoint(mountpoint: string, mkdir: boolean): Promise<string> {
+  let stats
+  try {
+    stats = await fsp.stat(mountpoint)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`mountpoint ${mountpoint}: ${(err as Error).message}`)
+    if (!mkdir) throw new UsageError(`mountpoint ${mountpoint} does not exist: create it, or pass --mkdir`)
+    await fsp.mkdir(mountpoint, { recursive: true })
+    stats = await fsp.stat(mountpoint)
+  }
+  if (!stats.isDirectory()) throw new UsageError(`mountpoint ${mountpoint} is not a directory`)
+  const real = await fsp.realpath(mountpoint)
+  if (await findMount(real)) {
+    throw new UsageError(`${real} is already a mount point: unmount it first (snapdelta umount ${real})`)
+  }
+  if ((await fsp.readdir(real)).length > 0) {
+    throw new UsageError(`mountpoint ${real} is not empty: mounting over it would hide its files; use an empty directory`)
+  }
+  return real
+}
+
+/** Mounts and serves until unmounted; SIGINT/SIGTERM unmount. Reports readiness or failure to a background parent. */
+export async function serveInForeground(request: MountRequest): Promise<void> {
+  let summary: MountSummary
+  let entries: RootEntry[]
+  let server
+  try {
+    if (request.allowOther && !(await mayAllowOther(process.getuid?.() ?? 0))) {
+      // libfuse would only say "fuse failed" (its own message goes to the server log).
+      throw new UsageError('--allow-other needs a line "user_allow_other" in /etc/fuse.conf when not mounting as root')
+    }
+    const mountpoint = await prepareMountpoint(request.mountpoint, request.mkdir)
+    entries = await resolveMountEntries(request)
+    try {
+      const mountedAt = new Date()
+      const root = createRootDir(entries, mountedAt)
+      server = await startMountServer({ mountpoint, root, allowOther: request.allowOther, mountedAt }).catch((err: Error) => {
+        // libfuse prints its reason (e.g. no access to /dev/fuse) on stderr: the server log in the background.
+        const log = process.env.SNAPDELTA_SERVER_LOG
+        const where = log ? `; libfuse's reason is in ${log}` : ''
+        throw new ExternalCommandError(`mounting ${mountpoint} failed: ${err.message}${where}`, { cause: err })
+      })
+    } catch (err) {
+      await closeEntries(entries)
+      throw err
+    }
+    summary = { mountpoint, pid: process.pid, allowOther: request.allowOther, generations: entries.map(entrySummary) }
+    await writeServerRecord({ pid: process.pid, mountpoint, startedAt: new Date().toISOString(), logPath: process.env.SNAPDELTA_SERVER_LOG })
+  } catch (err) {
+    await tellParent({ type: 'error', name: (err as Error).name, message: (err as Error).message ?? String(err) })
+    throw err
+  }
+  const running = server
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      debug('%s: unmounting %s', signal, running.mountpoint)
+      running.stop().catch((err: Error) => {
+        process.stderr.write(`snapdelta: ${err.message}\n`)
+        process.exit(ExitCode.external)
+      })
+    })
+  }
+  if (process.send) {
+    await tellParent({ type: 'ready', summary })
+    process.disconnect()
+    // A daemon must not keep its start directory busy.
+    process.chdir('/')
+  } else {
+    printSummary(summary, request.json)
+  }
+  await running.unmounted
+  await closeEntries(entries)
+  await removeServerRecord(running.mountpoint)
+  // fuse-native keeps a libuv handle alive after the kernel has let go: exit explicitly.
+  process.exit(ExitCode.ok)
+}
+
+/** Starts the server detached, waits for it to report, and returns leaving it running. */
+export async function mountInBackground(request: MountRequest): Promise<void> {
+  const logPath = await serverLogPath(await fsp.realpath(request.mountpoint).catch(() => request.mountpoint))
+  const log = await fsp.open(logPath, 'a')
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...process.argv.slice(2), '--foreground'], {
+    detached: true,
+    stdio: ['ignore', log.fd, log.fd, 'ipc'],
+    env: { ...process.env, SNAPDELTA_SERVER_LOG: logPath },
+  })
+  await log.close()
+  // Interrupted while waiting: stop the server too (SIGTERM makes it unmount
+  // if it got that far), rather than leave a mount nobody asked for.
+  let interrupted: NodeJS.Signals | undefined
+  const stopServer = (signal: NodeJS.Signals) => {
+    interrupted = signal
+    child.kill('SIGTERM')
+  }
+  process.once('SIGINT', stopServer)
+  process.once('SIGTERM', stopServer)
+  const outcome = await new Promise<{ summary?: MountSummary; error?: { name: string; message: string }; exitCode?: number | null }>(
+    (resolve, reject) => {
+      let error: { name: string; message: string } | undefined
+      child.on('message', (m: ServerMessage) => {
+        if (m.type === 'ready') resolve({ summary: m.summary })
+        else error = m
+      })
+      // 'close', not 'exit': it comes after every message the server sent.
+      child.on('close', (code) => resolve({ error, exitCode: code }))
+      child.on('error', reject)
+    },
+  )
+  process.off('SIGINT', stopServer)
+  process.off('SIGTERM', stopServer)
+  if (interrupted) {
+    throw new InterruptedError(`interrupted by ${interrupted} before the mount was ready: the mount server was stopped and ${request.mountpoint} is not mounted`)
+  }
+  if (!outcome.summary) {
+    if (outcome.error) throw reviveError(outcome.error)
+    throw new ExternalCommandError(`the mount server exited with status ${outcome.exitCode} before the mount was ready; see ${logPath}`)
+  }
+  child.disconnect()
+  child.unref()
+  printSummary(outcome.summary, request.json)
+}
+
+/** Sends a message to the parent of a background server, if there is one. */
+function tellParent(message: ServerMessage): Promise<void> {
+  if (!process.send || !process.connected) return Promise.resolve()
+  return new Promise((resolve) => process.send?.(message, () => resolve()))
+}
+
+/** The server's error as the same class, so the CLI exits with the same status. */
+function reviveError({ name, message }: { name: string; message: string }): Error {
+  const Class = (errors as Record<string, unknown>)[name]
+  if (typeof Class === 'function' && Class.prototype instanceof SnapdeltaError) {
+    return new (Class as new (message: string) => SnapdeltaError)(message)
+  }
+  return new SnapdeltaError(message)
+}
+
+function entrySummary(entry: RootEntry): Record<string, unknown> {
+  const name = rootEntryName(entry)
+  if (entry.kind === 'error') return { name, kind: 'error', message: entry.message }
+  if (entry.kind === 'full') return { name, kind: 'full', deviceSizeBytes: entry.snapshot.sizeBytes }
+  const { generation } = entry
+  return {
+    name,
+    kind: 'delta',
+    cowPath: generation.cowPath,
+    snapshotPath: generation.snapshotPath,
+    chunkSizeBytes: generation.runs.chunkSizeBytes,
+    deviceSizeBytes: generation.runs.deviceSizeBytes,
+    changedChunks: generation.runs.changedChunks,
+    runs: generation.runs.count,
+    changedBytes: generation.runs.changedBytes,
+  }
+}
+
+function printSummary(summary: MountSummary, json: boolean): void {
+  if (json) {
+    printJson(summary)
+    return
+  }
+  const count = summary.generations.length
+  let text = `mounted ${count} generation${count === 1 ? '' : 's'} at ${summary.mountpoint} (server pid ${summary.pid})\n`
+  for (const g of summary.generations) {
+    if (g.kind === 'delta') {
+      text +=
+        `  ${g.name}/: ${formatBytes(g.changedBytes as number)} changed in ${g.runs} runs ` +
+        `of a ${formatBytes(g.deviceSizeBytes as number)} snapshot\n`
+    } else if (g.kind === 'full') {
+      text += `  ${g.name}/: full copy only (${formatBytes(g.deviceSizeBytes as number)})\n`
+    } else {
+      text += `  ${g.name}/: ERROR: ${g.message}\n`
+    }
+  }
+  text += `unmount with: snapdelta umount ${summary.mountpoint}\n`
+  process.stdout.write(text)
+}
