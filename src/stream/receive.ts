@@ -17,7 +17,7 @@ import {
   StreamHeader,
 } from './stream-format'
 import { openTarget, syncTarget, Target, writeFully } from '../copy/target'
-import { IncompleteStreamError, InvalidInputError } from '../errors'
+import { DeviceIoError, IncompleteStreamError, InvalidInputError } from '../errors'
 
 export interface ReceiveSummary {
   target: string
@@ -61,7 +61,15 @@ export async function receiveStream(
     await syncTarget(target)
   } catch (err) {
     await flushAfterFailure(target, pendingWrite)
-    if (err instanceof IncompleteStreamError) throw incomplete(err.message, targetPath, `${state.records} of ${header.records} records were written`)
+    const written = `${state.records} of ${header.records} records were written`
+    if (err instanceof IncompleteStreamError) throw incomplete(err.message, targetPath, written)
+    if (err instanceof DeviceIoError) {
+      // Still an I/O error (exit 4), but the reader must know the backup is now half-updated.
+      throw new DeviceIoError(
+        `${err.message}. The backup ${targetPath} is incomplete (${written}): once the device is fixed, apply the same stream again, whole`,
+        { cause: err },
+      )
+    }
     throw err
   } finally {
     await target.handle.close()
