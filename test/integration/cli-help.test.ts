@@ -1,0 +1,26 @@
+// Every command answers --help (exit 0, its usage line), and the top-level
+// help lists every command and the exit codes.
+import { buildProgram } from '../../src/cli/main'
+import { runCli } from '../helpers/cli'
+
+const names = buildProgram().commands.map((c) => c.name())
+
+test('the command list is complete', () => {
+  expect(names.sort()).toEqual(['apply', 'backup', 'demo', 'list', 'map', 'mount', 'receive', 'send', 'umount', 'verify'])
+})
+
+test.each(names)('snapdelta %s --help', async (name) => {
+  const result = await runCli([name, '--help'])
+  expect(result.exitCode).toBe(0)
+  expect(result.stdout).toMatch(new RegExp(`^Usage: snapdelta ${name} `))
+})
+
+test('snapdelta --help lists the commands and the exit codes; an unknown command is a usage error', async () => {
+  const help = await runCli(['--help'])
+  expect(help.exitCode).toBe(0)
+  for (const name of names) expect(help.stdout).toMatch(new RegExp(`^  ${name} `, 'm'))
+  expect(help.stdout).toMatch(/Exit codes: 0 ok, 1 verify found differences, 2 usage, 3 bad input/)
+  const unknown = await runCli(['frobnicate'])
+  expect(unknown.exitCode).toBe(2)
+  expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/)
+})
