@@ -1,12 +1,14 @@
 // The COW devices written by a real kernel (test/fixtures/real-kernel, copied
 // from shared/fixtures), decompressed once per test process.
 import { execFileSync } from 'child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'fs'
 import os from 'os'
 import path from 'path'
 
 export const REAL_KERNEL_DIR = path.join(__dirname, '..', 'fixtures', 'real-kernel')
-const CACHE = path.join(os.tmpdir(), `snapdelta-fixtures-${process.pid}`)
+// One copy per jest run (SNAPDELTA_TEST_RUN, from global-setup.js), shared by
+// its workers and removed by the global teardown.
+const CACHE = path.join(os.tmpdir(), `snapdelta-fixtures-${process.env.SNAPDELTA_TEST_RUN ?? `solo${process.pid}`}`)
 
 export interface RealKernelFixture {
   name: string
@@ -37,7 +39,12 @@ export function realKernelFixture(name: string): RealKernelFixture {
   mkdirSync(dir, { recursive: true })
   for (const img of ['base', 'cow1', 'snap2', 'cow2', 'origin']) {
     const out = path.join(dir, `${img}.img`)
-    if (!existsSync(out)) execFileSync('zstd', ['-qdf', path.join(src, `${img}.img.zst`), '-o', out])
+    if (!existsSync(out)) {
+      // Decompressed aside and renamed into place: another worker may be reading `out` already.
+      const partial = `${out}.${process.pid}`
+      execFileSync('zstd', ['-qdf', path.join(src, `${img}.img.zst`), '-o', partial])
+      renameSync(partial, out)
+    }
   }
   const file = (img: string) => path.join(dir, `${img}.img`)
   return {
