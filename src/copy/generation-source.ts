@@ -44,14 +44,9 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
     throw new InvalidInputError(`${dir} is not a generation directory: cannot read ${mapPath}: ${(err as Error).message}`, { cause: err })
   }
   const runs = runsFromChunksMap(text, mapPath)
-  const full = await openIfPresent(path.join(dir, 'full.img'))
-  if (full && full.sizeBytes !== runs.deviceSizeBytes) {
-    await full.close()
-    throw new InvalidInputError(`${full.path} is ${full.sizeBytes} bytes but ${mapPath} says the device is ${runs.deviceSizeBytes} bytes`)
-  }
+  // Checked first: with the snapshot at hand, full.img and delta.img are not needed.
   const snapshot = await openMountedSnapshot(dir, runs.deviceSizeBytes)
   if (snapshot) {
-    await full?.close()
     return {
       description: `${dir} (data read from ${snapshot.path})`,
       runs,
@@ -59,6 +54,11 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
       full: snapshot,
       close: () => snapshot.close(),
     }
+  }
+  const full = await openIfPresent(path.join(dir, 'full.img'))
+  if (full && full.sizeBytes !== runs.deviceSizeBytes) {
+    await full.close()
+    throw new InvalidInputError(`${full.path} is ${full.sizeBytes} bytes but ${mapPath} says the device is ${runs.deviceSizeBytes} bytes`)
   }
   const delta = await openIfPresent(path.join(dir, 'delta.img'))
   if (delta) {
