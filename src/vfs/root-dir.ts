@@ -40,10 +40,19 @@ export function rootEntryName(entry: RootEntry): string {
   return entry.kind === 'delta' ? entry.generation.name : entry.name
 }
 
-/** Refuses a name that cannot be a directory of the mount. */
+// NAME_MAX of Linux: the kernel refuses longer path components with ENAMETOOLONG.
+const NAME_MAX_BYTES = 255
+
+/** Refuses a name that cannot be a directory of the mount: one path component of at most 255 bytes. */
 export function checkGenerationName(name: string): void {
   if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
     throw new UsageError(`generation name "${name}" cannot be a directory name: expected a non-empty name without "/"`)
+  }
+  const bytes = Buffer.byteLength(name, 'utf8')
+  if (bytes > NAME_MAX_BYTES) {
+    throw new UsageError(
+      `generation name "${name.slice(0, 40)}..." is ${bytes} bytes long: a directory name can be at most ${NAME_MAX_BYTES} bytes (UTF-8); give a shorter --name`,
+    )
   }
 }
 
