@@ -2,6 +2,7 @@
 // and Node has no ioctl, so the size comes from sysfs (what blockdev reads).
 import { promises as fsp, Stats } from 'fs'
 import { InvalidInputError } from '../errors'
+import { sysfsBlockDir } from './device-number'
 
 /** Size in bytes of the file or block device described by `stats`. */
 export async function deviceSizeBytes(path: string, stats: Stats): Promise<number> {
@@ -9,8 +10,6 @@ export async function deviceSizeBytes(path: string, stats: Stats): Promise<numbe
   if (!stats.isBlockDevice()) {
     throw new InvalidInputError(`${path}: not a regular file or block device`)
   }
-  const major = Number((BigInt(stats.rdev) >> 8n) & 0xfffn)
-  const minor = Number((BigInt(stats.rdev) & 0xffn) | ((BigInt(stats.rdev) >> 12n) & 0xfff00n))
-  const text = await fsp.readFile(`/sys/dev/block/${major}:${minor}/size`, 'utf8')
+  const text = await fsp.readFile(`${sysfsBlockDir(stats.rdev)}/size`, 'utf8')
   return Number(text.trim()) * 512
 }

@@ -4,9 +4,11 @@
 // "backup and snapshot differ" failure). O_DIRECT is the only read that is
 // always fresh. Some filesystems refuse O_DIRECT on regular files (tmpfs); a
 // regular file has no second writer bypassing its cache, so buffered is safe there.
-import { constants, promises as fsp } from 'fs'
+import { constants, promises as fsp, Stats } from 'fs'
 import createDebug from 'debug'
 import { deviceSizeBytes } from './device-size'
+import { identityOf } from './device-identity'
+import { openDataFile } from './open-data-file'
 import { readFully } from './read-fully'
 import { DeviceIoError, InvalidInputError, ioError } from '../errors'
 
@@ -19,28 +21,43 @@ export class DirectReader {
     readonly sizeBytes: number,
     readonly direct: boolean,
     private readonly handle: fsp.FileHandle,
+    /** What the path named when opened (see device-identity.ts). */
+    readonly identity: string,
   ) {}
 
   /** Opens `path` with O_DIRECT, falling back to buffered reads for regular files only. */
   static async open(path: string): Promise<DirectReader> {
-    let handle: fsp.FileHandle
-    let stats
     try {
-      stats = await fsp.stat(path)
+      const { handle, stats } = await openDataFile(path, constants.O_RDONLY | constants.O_DIRECT, 'cannot read the COW')
+      return await DirectReader.sized(path, true, handle, stats)
     } catch (err) {
-      throw new InvalidInputError(`cannot open ${path}: ${(err as Error).message}`, { cause: err })
-    }
-    try {
-      handle = await fsp.open(path, constants.O_RDONLY | constants.O_DIRECT)
-      return new DirectReader(path, await deviceSizeBytes(path, stats), true, handle)
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      if (code !== 'EINVAL' || !stats.isFile()) {
+      if (err instanceof InvalidInputError) throw err
+      if ((err as NodeJS.ErrnoException).code !== 'EINVAL') {
         throw new InvalidInputError(`cannot open ${path} with O_DIRECT: ${(err as Error).message}`, { cause: err })
       }
-      debug('%s: O_DIRECT refused by the filesystem, reading a regular file buffered', path)
-      handle = await fsp.open(path, 'r')
-      return new DirectReader(path, stats.size, false, handle)
+    }
+    // O_DIRECT refused: acceptable for a regular file only (see the top of this file).
+    let opened
+    try {
+      opened = await openDataFile(path, constants.O_RDONLY, 'cannot read the COW')
+    } catch (err) {
+      if (err instanceof InvalidInputError) throw err
+      throw new InvalidInputError(`cannot open ${path}: ${(err as Error).message}`, { cause: err })
+    }
+    if (!opened.stats.isFile()) {
+      await opened.handle.close()
+      throw new InvalidInputError(`cannot open ${path} with O_DIRECT: the device refuses it, and a buffered read of a COW device can be stale`)
+    }
+    debug('%s: O_DIRECT refused by the filesystem, reading a regular file buffered', path)
+    return DirectReader.sized(path, false, opened.handle, opened.stats)
+  }
+
+  private static async sized(path: string, direct: boolean, handle: fsp.FileHandle, stats: Stats): Promise<DirectReader> {
+    try {
+      return new DirectReader(path, await deviceSizeBytes(path, stats), direct, handle, identityOf(stats))
+    } catch (err) {
+      await handle.close()
+      throw err
     }
   }
 

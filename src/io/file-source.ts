@@ -1,9 +1,11 @@
 // BlockSource over a file or block device, read through the page cache.
 // Used for the snapshot side: a snapshot device only changes through itself,
 // so its page cache is never stale (unlike a COW device, see direct-reader.ts).
-import { promises as fsp } from 'fs'
+import { constants, promises as fsp } from 'fs'
 import { BlockSource } from './block-source'
 import { deviceSizeBytes } from './device-size'
+import { identityOf } from './device-identity'
+import { openDataFile } from './open-data-file'
 import { readFully } from './read-fully'
 import { DeviceIoError, InvalidInputError } from '../errors'
 
@@ -18,16 +20,16 @@ export class FileSource implements BlockSource {
   /** Opens `path` read-only and learns its size. */
   static async open(path: string): Promise<FileSource> {
     let handle: fsp.FileHandle
+    let stats
     try {
-      handle = await fsp.open(path, 'r')
+      ;({ handle, stats } = await openDataFile(path, constants.O_RDONLY, 'cannot read'))
     } catch (err) {
+      if (err instanceof InvalidInputError) throw err
       throw new InvalidInputError(`cannot open ${path}: ${(err as Error).message}`, { cause: err })
     }
     try {
-      const stats = await handle.stat()
       const size = await deviceSizeBytes(path, stats)
-      const identity = stats.isBlockDevice() ? `block:${stats.rdev}` : `file:${stats.dev}:${stats.ino}`
-      return new FileSource(path, size, identity, handle)
+      return new FileSource(path, size, identityOf(stats), handle)
     } catch (err) {
       await handle.close()
       throw err

@@ -1,6 +1,9 @@
 // snapdelta receive: applies a delta stream (stdin or a file) onto a backup.
 import { Command } from 'commander'
-import { createReadStream } from 'fs'
+import { constants } from 'fs'
+import { Readable } from 'stream'
+import { InvalidInputError } from '../../errors'
+import { openDataFile } from '../../io/open-data-file'
 import { receiveStream } from '../../stream/receive'
 import { startProgress, Progress } from '../progress'
 import { printJson } from '../output'
@@ -23,11 +26,11 @@ export function registerReceive(program: Command): void {
         'A cut or corrupted stream exits with status 5: the backup is incomplete; apply the same stream again.',
     )
     .argument('<TARGET>', 'the backup: a block device or a regular file, exactly as large as the snapshot')
-    .option('--from <file>', 'read the stream from FILE instead of stdin')
+    .option('--from <file>', 'read the stream from FILE (a regular file) instead of stdin (a pipe)')
     .option('-q, --quiet', 'no progress bar')
     .option('--json', 'print a JSON summary')
     .action(async (targetPath: string, opts: ReceiveOptions) => {
-      const input = opts.from ? createReadStream(opts.from, { highWaterMark: 1024 * 1024 }) : process.stdin
+      const input = opts.from ? await openStreamFile(opts.from) : process.stdin
       let progress: Progress | undefined
       try {
         const summary = await receiveStream(
@@ -47,4 +50,16 @@ export function registerReceive(program: Command): void {
         input.destroy()
       }
     })
+}
+
+// --from names a saved stream: a regular file (or a block device holding one).
+// A pipe is what stdin is for; a named one would block the open until a writer came.
+async function openStreamFile(file: string): Promise<Readable> {
+  try {
+    const { handle } = await openDataFile(file, constants.O_RDONLY, 'the stream')
+    return handle.createReadStream({ highWaterMark: 1024 * 1024 })
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw err
+    throw new InvalidInputError(`cannot open the stream ${file}: ${(err as Error).message}`, { cause: err })
+  }
 }
