@@ -2,6 +2,8 @@
 // O_CREAT or O_TRUNC, and refused unless its size is exactly the snapshot's.
 import { constants, promises as fsp } from 'fs'
 import { deviceSizeBytes } from '../io/device-size'
+import { openDataFile } from '../io/open-data-file'
+import { findSameFile, identityOf, NamedIdentity } from '../io/device-identity'
 import { DeviceIoError, InvalidInputError, ioError } from '../errors'
 import { formatBytes } from '../units'
 
@@ -11,26 +13,49 @@ export interface Target {
   readonly handle: fsp.FileHandle
 }
 
-/** Opens TARGET for writing (or reading) and checks its size, before anything is written. */
-export async function openTarget(targetPath: string, expectedSizeBytes: number, mode: 'write' | 'read'): Promise<Target> {
+/**
+ * Opens TARGET for writing (or reading) and checks, before anything is
+ * written, that it is none of `inputs` (the generation's own sources) and
+ * has exactly the snapshot's size.
+ */
+export async function openTarget(
+  targetPath: string,
+  expectedSizeBytes: number,
+  mode: 'write' | 'read',
+  inputs: readonly NamedIdentity[] = [],
+): Promise<Target> {
   let handle: fsp.FileHandle
+  let stats
   try {
-    handle = await fsp.open(targetPath, mode === 'write' ? constants.O_WRONLY : constants.O_RDONLY)
+    ;({ handle, stats } = await openDataFile(targetPath, mode === 'write' ? constants.O_WRONLY : constants.O_RDONLY, 'the target'))
   } catch (err) {
+    if (err instanceof InvalidInputError) throw err
     throw new InvalidInputError(`cannot open the target ${targetPath}: ${(err as Error).message} (it must exist: snapdelta never creates or truncates it)`, { cause: err })
   }
   try {
-    const sizeBytes = await deviceSizeBytes(targetPath, await handle.stat())
+    await refuseInput(targetPath, identityOf(stats), inputs)
+    const sizeBytes = await deviceSizeBytes(targetPath, stats)
     if (sizeBytes !== expectedSizeBytes) {
       throw new InvalidInputError(
         `the target ${targetPath} is ${sizeBytes} bytes (${formatBytes(sizeBytes)}) but the snapshot is ${expectedSizeBytes} bytes ` +
-          `(${formatBytes(expectedSizeBytes)}): refusing to write; the backup must be exactly the snapshot's size`,
+          `(${formatBytes(expectedSizeBytes)}): ${mode === 'write' ? 'refusing to write' : 'not comparing'}; the backup must be exactly the snapshot's size`,
       )
     }
     return { path: targetPath, sizeBytes, handle }
   } catch (err) {
     await handle.close()
     throw err
+  }
+}
+
+// A TARGET that is one of the generation's inputs (the snapshot, its COW, an image), or a loop device over one.
+async function refuseInput(targetPath: string, identity: string, inputs: readonly NamedIdentity[]): Promise<void> {
+  const same = await findSameFile(identity, inputs)
+  if (same) {
+    throw new InvalidInputError(
+      `the target ${targetPath} is the same file or device as ${same.path}, which the generation is read from: ` +
+        'refusing to write onto a source of the delta; expected the backup device or file',
+    )
   }
 }
 

@@ -1,9 +1,10 @@
 // verify: compares TARGET with the generation's new snapshot, either the
 // whole device or only the runs, with large reads of both sides at once.
 import { BlockSource } from '../io/block-source'
-import { FileSource } from '../io/file-source'
+import { readFully } from '../io/read-fully'
 import { ChunkRuns } from '../map/chunk-runs'
 import { forEachPiece, Piece, runPieces } from './pieces'
+import { openTarget } from './target'
 
 export const VERIFY_PIECE_BYTES = 4 * 1024 * 1024
 /** Differences are reported in blocks of this size. */
@@ -14,8 +15,6 @@ export const VERIFY_LISTED_RANGES = 10
 export interface VerifyReport {
   target: string
   identical: boolean
-  /** Set when TARGET's size differs: nothing was compared. */
-  sizeMismatch?: { targetBytes: number; snapshotBytes: number }
   comparedBytes: number
   /** Bytes in differing 4 KiB blocks. */
   differingBytes: number
@@ -51,27 +50,23 @@ async function compareWithTarget(
   readExpected: ExpectedReader,
   onProgress: (bytes: number) => void,
 ): Promise<VerifyReport> {
-  const target = await FileSource.open(targetPath)
+  // A TARGET of another size is refused like apply and receive refuse it (exit 3), not reported as a difference.
+  const target = await openTarget(targetPath, deviceSizeBytes, 'read')
   const report: VerifyReport = { target: targetPath, identical: true, comparedBytes: 0, differingBytes: 0, differingRanges: 0, firstRanges: [] }
   try {
-    if (target.sizeBytes !== deviceSizeBytes) {
-      report.identical = false
-      report.sizeMismatch = { targetBytes: target.sizeBytes, snapshotBytes: deviceSizeBytes }
-      return report
-    }
     const ranges = new DifferenceCollector(report)
     const actual = Buffer.allocUnsafeSlow(VERIFY_PIECE_BYTES)
     // One piece at a time keeps differences in ascending order; both sides are read at once.
     await forEachPiece(pieces, VERIFY_PIECE_BYTES, 1, async (piece, expected) => {
       const got = actual.subarray(0, piece.lengthBytes)
-      await Promise.all([readExpected(expected, piece.offsetBytes), target.readInto(got, piece.offsetBytes)])
+      await Promise.all([readExpected(expected, piece.offsetBytes), readFully(target.handle.fd, targetPath, got, piece.offsetBytes)])
       if (!expected.equals(got)) ranges.addDifferingBlocks(expected, got, piece.offsetBytes)
       report.comparedBytes += piece.lengthBytes
       onProgress(piece.lengthBytes)
     })
     return report
   } finally {
-    await target.close()
+    await target.handle.close()
   }
 }
 

@@ -1,5 +1,5 @@
 // LVM's own report of the logical volumes in a volume group (lvs --reportformat json).
-import { ExternalCommandError } from '../errors'
+import { ExternalCommandError, NotFoundError } from '../errors'
 import { runTool } from './run-tool'
 import { VolumeRef } from './volume-ref'
 
@@ -30,14 +30,26 @@ export const LVS_FIELDS = ['lv_name', 'vg_name', 'lv_attr', 'origin', 'lv_size',
 
 /** Runs lvs for every LV of `vg`. */
 export async function listVolumes(vg: string): Promise<LvRecord[]> {
-  const stdout = await runTool('lvs', [
-    '--reportformat', 'json', '--units', 'b', '--nosuffix',
-    // Seconds since the epoch: no time-zone parsing, and sortable.
-    '--config', 'report/time_format="%s"',
-    '-o', LVS_FIELDS.join(','),
-    vg,
-  ])
+  const stdout = await runLvs(vg)
   return parseLvsReport(stdout, `lvs ${vg}`)
+}
+
+// A VG that does not exist is the user's input, not a failing tool: exit 3 like a missing LV.
+async function runLvs(vg: string): Promise<string> {
+  try {
+    return await runTool('lvs', [
+      '--reportformat', 'json', '--units', 'b', '--nosuffix',
+      // Seconds since the epoch: no time-zone parsing, and sortable.
+      '--config', 'report/time_format="%s"',
+      '-o', LVS_FIELDS.join(','),
+      vg,
+    ])
+  } catch (err) {
+    if (err instanceof ExternalCommandError && /Volume group "[^"]*" not found/.test(err.message)) {
+      throw new NotFoundError(`volume group ${vg} not found (lvs: ${err.message.replace(/^[^:]*: /, '')})`, { cause: err })
+    }
+    throw err
+  }
 }
 
 /** The LV named by `ref`, or null when LVM does not list it. */

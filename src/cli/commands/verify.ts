@@ -66,9 +66,6 @@ export function registerVerify(program: Command): void {
 }
 
 function describeDifference(targetPath: string, scope: string, dir: string, report: VerifyReport): string {
-  if (report.sizeMismatch) {
-    return `${targetPath} differs from ${scope} ${dir}: it is ${report.sizeMismatch.targetBytes} bytes, the snapshot ${report.sizeMismatch.snapshotBytes} bytes`
-  }
   const listed = report.firstRanges.map(([offset, length]) => `  ${offset} ${length}`).join('\n')
   return (
     `${targetPath} differs from ${scope} ${dir}: ${report.differingRanges} differing ranges, ${report.differingBytes} bytes ` +

@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../../../src/errors'
 import { promises as fsp } from 'fs'
 import path from 'path'
 import { verifyRuns, verifyWholeDevice } from '../../../src/copy/verify'
@@ -33,12 +34,13 @@ test('differences are listed as merged 4 KiB-block ranges, in order', async () =
   expect(report.differingBytes).toBe(source.runs.changedBytes)
 })
 
-test('a target of another size differs', async () => {
+test('a target of another size is refused as bad input, like apply refuses it', async () => {
   const { source, expected } = sampleGeneration()
   const target = path.join(scratchDir('verify'), 't.img')
   await fsp.writeFile(target, expected.subarray(4096))
-  const report = await verifyWholeDevice(source.memory, target, noProgress)
-  expect(report).toMatchObject({ identical: false, sizeMismatch: { targetBytes: expected.length - 4096, snapshotBytes: expected.length } })
+  const refusal = verifyWholeDevice(source.memory, target, noProgress)
+  await expect(refusal).rejects.toThrow(InvalidInputError)
+  await expect(refusal).rejects.toThrow(/not comparing/)
 })
 
 async function readAll(source: { sizeBytes: number; readInto(t: Buffer, o: number): Promise<void> }): Promise<Buffer> {
