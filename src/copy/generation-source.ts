@@ -5,12 +5,21 @@
 // inside the runs.
 import { promises as fsp } from 'fs'
 import path from 'path'
+import createDebug from 'debug'
 import { BlockSource } from '../io/block-source'
 import { FileSource } from '../io/file-source'
+import { identityOfPath, NamedIdentity } from '../io/device-identity'
+import { readTextFile } from '../io/read-text-file'
 import { ChunkRuns, chunkRunsFromByteRanges } from '../map/chunk-runs'
 import { Generation } from '../generation/generation'
 import { changedFileName, parseChangedFileName, parseChunksMap } from '../format/chunks-map-text'
 import { DeviceIoError, InvalidInputError, ioError } from '../errors'
+import { confirmedMountedSnapshot, MAX_INFO_JSON_BYTES } from './mounted-snapshot'
+
+const debug = createDebug('snapdelta:copy')
+
+// A chunks.map of ten million runs is about 300 MB; past this a string cannot hold it anyway.
+const MAX_CHUNKS_MAP_BYTES = 512 * 1024 * 1024
 
 export interface GenerationSource {
   /** What to name in messages: a directory or "COW + snapshot". */
@@ -20,6 +29,8 @@ export interface GenerationSource {
   readChanged(target: Buffer, offsetBytes: number): Promise<void>
   /** The whole new snapshot when this source has it (full.img, or the snapshot itself). */
   readonly full: BlockSource | undefined
+  /** Every file or device the generation is read from or names (snapshot, COW, images): never a TARGET. */
+  readonly inputs: readonly NamedIdentity[]
   close(): Promise<void>
 }
 
@@ -30,28 +41,43 @@ export function sourceFromGeneration(generation: Generation): GenerationSource {
     runs: generation.runs,
     readChanged: (target, offsetBytes) => generation.snapshot.readInto(target, offsetBytes),
     full: generation.snapshot,
+    inputs: generationInputs(generation),
     close: async () => {},
   }
 }
 
-/** Opens a generation directory (mounted or copied): chunks.map, then delta.img or else changed/. */
+/** The snapshot and the COW of `generation`, as far as their identities are known. */
+export function generationInputs(generation: Generation): NamedIdentity[] {
+  const inputs: NamedIdentity[] = []
+  if (generation.snapshot.identity) inputs.push({ path: generation.snapshotPath, identity: generation.snapshot.identity })
+  if (generation.table.cowIdentity) inputs.push({ path: generation.cowPath, identity: generation.table.cowIdentity })
+  return inputs
+}
+
+/**
+ * Opens a generation directory (mounted or copied): chunks.map, then the
+ * snapshot itself when the directory is on a live snapdelta mount that
+ * confirms it (mounted-snapshot.ts), else delta.img, else changed/.
+ */
 export async function openGenerationDir(dir: string): Promise<GenerationSource> {
   const mapPath = path.join(dir, 'chunks.map')
-  let text: string
+  let map
   try {
-    text = await fsp.readFile(mapPath, 'utf8')
+    map = await readTextFile(mapPath, MAX_CHUNKS_MAP_BYTES)
   } catch (err) {
     throw new InvalidInputError(`${dir} is not a generation directory: cannot read ${mapPath}: ${(err as Error).message}`, { cause: err })
   }
-  const runs = runsFromChunksMap(text, mapPath)
+  const runs = runsFromChunksMap(map.text, mapPath)
+  const named = await namedInputs(dir)
   // Checked first: with the snapshot at hand, full.img and delta.img are not needed.
-  const snapshot = await openMountedSnapshot(dir, runs.deviceSizeBytes)
+  const snapshot = await confirmedMountedSnapshot(dir, map.stats.dev, runs.deviceSizeBytes)
   if (snapshot) {
     return {
       description: `${dir} (data read from ${snapshot.path})`,
       runs,
       readChanged: (target, offsetBytes) => snapshot.readInto(target, offsetBytes),
       full: snapshot,
+      inputs: [{ path: snapshot.path, identity: snapshot.identity }, ...named],
       close: () => snapshot.close(),
     }
   }
@@ -61,6 +87,7 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
     throw new InvalidInputError(`${full.path} is ${full.sizeBytes} bytes but ${mapPath} says the device is ${runs.deviceSizeBytes} bytes`)
   }
   const delta = await openIfPresent(path.join(dir, 'delta.img'))
+  const images = [full, delta].flatMap((image) => (image ? [{ path: image.path, identity: image.identity }] : []))
   if (delta) {
     if (delta.sizeBytes !== runs.deviceSizeBytes) {
       await Promise.all([delta.close(), full?.close()])
@@ -71,17 +98,22 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
       runs,
       readChanged: (target, offsetBytes) => delta.readInto(target, offsetBytes),
       full,
+      inputs: [...images, ...named],
       close: async () => {
         await Promise.all([delta.close(), full?.close()])
       },
     }
   }
-  const files = await changedFiles(dir, runs)
+  const files = await changedFiles(dir, runs).catch(async (err) => {
+    await full?.close()
+    throw err
+  })
   return {
     description: dir,
     runs,
     readChanged: (target, offsetBytes) => readFromChangedFile(files, runs, target, offsetBytes),
     full,
+    inputs: [...images, ...named],
     close: async () => {
       await full?.close()
     },
@@ -89,28 +121,26 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
 }
 
 /**
- * The new snapshot behind a mounted generation directory, opened directly:
- * the same bytes as delta.img's runs without the trip through FUSE (which
- * costs apply half its speed). Only when info.json names it and the path
- * still names the very device or file the mount serves, with the same size.
+ * The snapshot and COW that info.json names, if it does and they exist. Only
+ * ever used to refuse a TARGET, so an info.json copied or written by anyone
+ * is good enough for that: it can make snapdelta refuse more, never write more.
  */
-async function openMountedSnapshot(dir: string, deviceSizeBytes: number): Promise<FileSource | undefined> {
-  let info: { kind?: unknown; snapshotPath?: unknown; snapshotIdentity?: unknown }
+async function namedInputs(dir: string): Promise<NamedIdentity[]> {
+  let info: { snapshotPath?: unknown; cowPath?: unknown } | null
   try {
-    info = JSON.parse(await fsp.readFile(path.join(dir, 'info.json'), 'utf8'))
-  } catch {
-    return undefined
+    info = JSON.parse((await readTextFile(path.join(dir, 'info.json'), MAX_INFO_JSON_BYTES)).text)
+  } catch (err) {
+    debug('%s: no usable info.json (%s)', dir, (err as Error).message)
+    return []
   }
-  if (info.kind !== 'delta' || typeof info.snapshotPath !== 'string' || typeof info.snapshotIdentity !== 'string') return undefined
-  let snapshot: FileSource
-  try {
-    snapshot = await FileSource.open(info.snapshotPath)
-  } catch {
-    return undefined
+  if (typeof info !== 'object' || info === null) return []
+  const named: NamedIdentity[] = []
+  for (const candidate of [info.snapshotPath, info.cowPath]) {
+    if (typeof candidate !== 'string') continue
+    const identity = await identityOfPath(candidate)
+    if (identity) named.push({ path: candidate, identity })
   }
-  if (snapshot.identity === info.snapshotIdentity && snapshot.sizeBytes === deviceSizeBytes) return snapshot
-  await snapshot.close()
-  return undefined
+  return named
 }
 
 /** Parses chunks.map text into runs; the device size comes from its device_size_bytes header. */

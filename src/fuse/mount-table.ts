@@ -1,11 +1,16 @@
 // The kernel's mount table, read from /proc/self/mountinfo (asynchronously:
 // the server reads it while it serves its own mount).
 import { promises as fsp } from 'fs'
+import { majorOf, minorOf } from '../io/device-number'
 
 export interface MountEntry {
   mountpoint: string
   fsType: string
   source: string
+  /** "MAJOR:MINOR": the st_dev of every file on the mount. */
+  device: string
+  /** Options of the filesystem itself; a FUSE mount's name its owner (user_id=UID). */
+  superOptions: string
 }
 
 /** Decodes the octal escapes (\040 for a space) of a mountinfo field. */
@@ -23,7 +28,13 @@ export async function readMountTable(): Promise<MountEntry[]> {
     const fields = line.split(' ')
     const dash = fields.indexOf('-', 6)
     if (dash < 0) continue
-    entries.push({ mountpoint: unescapeField(fields[4]), fsType: fields[dash + 1], source: unescapeField(fields[dash + 2]) })
+    entries.push({
+      mountpoint: unescapeField(fields[4]),
+      fsType: fields[dash + 1],
+      source: unescapeField(fields[dash + 2]),
+      device: fields[2],
+      superOptions: fields[dash + 3] ?? '',
+    })
   }
   return entries
 }
@@ -33,6 +44,18 @@ export async function findMount(mountpoint: string): Promise<MountEntry | undefi
   const entries = await readMountTable()
   for (let i = entries.length - 1; i >= 0; i--) if (entries[i].mountpoint === mountpoint) return entries[i]
   return undefined
+}
+
+/** The mount whose files have st_dev `dev`, or undefined. */
+export async function findMountByDevice(dev: number): Promise<MountEntry | undefined> {
+  const wanted = `${majorOf(dev)}:${minorOf(dev)}`
+  return (await readMountTable()).find((entry) => entry.device === wanted)
+}
+
+/** The uid a FUSE mount belongs to (its user_id= option), or undefined for other mounts. */
+export function fuseMountOwner(entry: MountEntry): number | undefined {
+  const match = /(?:^|,)user_id=(\d+)(?:,|$)/.exec(entry.superOptions)
+  return match ? Number(match[1]) : undefined
 }
 
 /** True for a mount made by snapdelta (fsname and subtype "snapdelta"). */
