@@ -23,6 +23,7 @@ export function snapshotRunsSource(snapshot: BlockSource, runs: ChunkRuns): Gene
     runs,
     readChanged: (target, offsetBytes) => snapshot.readInto(target, offsetBytes),
     full: snapshot,
+    inputs: snapshot.identity ? [{ path: snapshot.path, identity: snapshot.identity }] : [],
     close: async () => {},
   }
 }

@@ -23,7 +23,7 @@ export async function applyToTarget(
   onProgress: (bytes: number) => void = () => {},
 ): Promise<ApplySummary> {
   const started = process.hrtime.bigint()
-  const target = await openTarget(targetPath, source.runs.deviceSizeBytes, 'write')
+  const target = await openTarget(targetPath, source.runs.deviceSizeBytes, 'write', source.inputs)
   let bytesWritten = 0
   try {
     await forEachPiece(runPieces(source.runs, APPLY_PIECE_BYTES), APPLY_PIECE_BYTES, APPLY_IN_FLIGHT, async (piece, buffer) => {

@@ -15,6 +15,8 @@ const debug = createDebug('snapdelta:cow')
 export interface CowDevice {
   readonly path: string
   readonly sizeBytes: number
+  /** What the path named when opened, where there is such a path (device-identity.ts). */
+  readonly identity?: string
   allocAligned(bytes: number): Promise<Buffer>
   readInto(target: Buffer, offsetBytes: number): Promise<void>
 }
@@ -23,6 +25,7 @@ export interface ExceptionTable {
   header: CowHeader
   cowPath: string
   cowSizeBytes: number
+  cowIdentity?: string
   /** Exceptions read (duplicates included). */
   exceptions: number
   areasRead: number
@@ -124,6 +127,7 @@ export async function readExceptionTable(device: CowDevice & { direct?: boolean 
     header,
     cowPath: source,
     cowSizeBytes: device.sizeBytes,
+    cowIdentity: device.identity,
     exceptions: count,
     areasRead: area + 1,
     direct: device.direct ?? true,

@@ -1,10 +1,10 @@
 // snapdelta map: prints a COW's chunk map without mounting anything.
 import { Command } from 'commander'
-import { readExceptionTableFromPath, runsForSnapshot } from '../../cow/exception-table'
+import { ExceptionTable, readExceptionTableFromPath } from '../../cow/exception-table'
+import { openGeneration } from '../../generation/generation'
 import { buildChunkRuns, ChunkRuns } from '../../map/chunk-runs'
 import { chunksMapHeaderOf } from '../../map/chunks-map'
 import { formatChunksMapHeader, formatChunksMapLine } from '../../format/chunks-map-text'
-import { FileSource } from '../../io/file-source'
 import { printJson, writeStdout } from '../output'
 
 interface MapOptions {
@@ -26,13 +26,15 @@ export function registerMap(program: Command): void {
     .option('--snapshot <path>', 'the newer snapshot: checks it holds every chunk and clamps the last run to its size')
     .option('--json', 'print JSON: header fields and [offset, length] runs')
     .action(async (opts: MapOptions) => {
-      const table = await readExceptionTableFromPath(opts.cow)
+      let table: ExceptionTable
       let runs: ChunkRuns
       if (opts.snapshot) {
-        const snapshot = await FileSource.open(opts.snapshot)
-        await snapshot.close()
-        runs = runsForSnapshot(table, opts.snapshot, snapshot.sizeBytes)
+        // The checks mount makes, through the same code: a COW given as --snapshot is refused here too.
+        const generation = await openGeneration({ cowPath: opts.cow, snapshotPath: opts.snapshot })
+        await generation.close()
+        ;({ table, runs } = generation)
       } else {
+        table = await readExceptionTableFromPath(opts.cow)
         // Without the snapshot the device size is unknown: runs end at whole chunks.
         runs = buildChunkRuns(table.oldChunks, table.exceptions, table.header.chunkSizeBytes, Number.MAX_SAFE_INTEGER)
       }

@@ -17,6 +17,7 @@ export function memoryGenerationSource(
     runs,
     readChanged: (target, offsetBytes) => memory.readInto(target, offsetBytes),
     full: memory,
+    inputs: [],
     close: async () => {},
     memory,
   }
