@@ -4,7 +4,7 @@ import { runBackup } from '../../backup/rotation'
 import { UsageError } from '../../errors'
 import { parseVolumeRef } from '../../lvm/volume-ref'
 import { formatBytes } from '../../units'
-import { printJson } from '../output'
+import { printJson, writeStdout } from '../output'
 import { startProgress } from '../progress'
 
 export const DEFAULT_STATE_DIR = '/var/lib/snapdelta'
@@ -65,13 +65,13 @@ export function registerBackup(program: Command): void {
         },
       })
       if (opts.json) {
-        printJson({ ...summary, notices })
+        await printJson({ ...summary, notices })
         return
       }
       if (opts.quiet) return
       const where = summary.host ? `${summary.host}:${summary.target}` : summary.target
       const verified = summary.verifiedBy === 'stream checksums' ? 'verified by the stream checksums' : `verified (${formatBytes(summary.bytesVerified)} read back)`
-      process.stdout.write(
+      await writeStdout(
         `${summary.volume} -> ${where}: ${summary.mode} copy${summary.resumed ? ' (resumed)' : ''}, ${formatBytes(summary.bytesCopied)} in ${summary.runs} runs, ` +
           `${verified}, ${summary.seconds.toFixed(1)} s\n` +
           `snapshot ${summary.snapshot} is the base of the next backup${summary.removedSnapshot ? `; removed ${summary.removedSnapshot}` : ''}\n`,
