@@ -35,7 +35,8 @@ export async function listVolumes(vg: string): Promise<LvRecord[]> {
     // Seconds since the epoch: no time-zone parsing, and sortable.
     '--config', 'report/time_format="%s"',
     '-o', LVS_FIELDS.join(','),
-    vg,
+    // `--`: a VG name is never read as an option.
+    '--', vg,
   ])
   return parseLvsReport(stdout, `lvs ${vg}`)
 }
