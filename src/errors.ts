@@ -18,6 +18,8 @@ export const ExitCode = {
   busy: 6,
   /** An external tool (lvm, dmsetup, fusermount) failed. */
   external: 7,
+  /** stdout was closed by its reader (`| head`) before everything was written: the output is incomplete. */
+  outputClosed: 8,
   internal: 70,
   /** Stopped by SIGINT or SIGTERM before the work was done (128 + SIGINT, as shells report it). */
   interrupted: 130,
@@ -86,6 +88,12 @@ export class LockedError extends SnapdeltaError {
 export class ExternalCommandError extends SnapdeltaError {
   override readonly errno = Errno.EIO
   override readonly exitCode = ExitCode.external
+}
+
+/** stdout was closed by its reader before the command had written everything. */
+export class OutputClosedError extends SnapdeltaError {
+  override readonly errno = Errno.EIO
+  override readonly exitCode = ExitCode.outputClosed
 }
 
 /** The mount is read-only: every modifying operation. */

@@ -1,11 +1,14 @@
 // A backup target on another machine: the delta stream piped into
-// `snapdelta receive TARGET` over ssh. receive checks every record's checksum
-// and the end record before it reports success, which is the remote side's
-// verification (there is no second read of the remote target).
+// `snapdelta receive --json --quiet -- TARGET` over ssh. receive checks every
+// record's checksum and the end record before it reports success; its JSON
+// summary, matched against what was sent (receive-confirmation.ts), is the
+// remote side's verification (there is no second read of the remote target).
 import { spawn } from 'child_process'
+import { Readable, Writable } from 'stream'
 import { GenerationSource } from '../copy/generation-source'
-import { ExternalCommandError, IncompleteStreamError, ExitCode } from '../errors'
-import { sendStream } from '../stream/send'
+import { ExternalCommandError, IncompleteStreamError, ExitCode, UsageError } from '../errors'
+import { sendStream, SendSummary } from '../stream/send'
+import { confirmReceived, ReceiveConfirmation, remoteReceiveCommand } from './receive-confirmation'
 
 export interface RemoteTarget {
   host: string
@@ -14,19 +17,26 @@ export interface RemoteTarget {
   sshCommand: string[]
 }
 
-/** Quotes `text` for the remote POSIX shell that ssh hands the command to. */
-export function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`
+// receive's summary is a few hundred bytes; a receiver that prints more is not one.
+const MAX_OUTPUT_BYTES = 64 * 1024
+
+/** Refuses an ssh host that ssh would read as an option (`-oProxyCommand=...`). */
+export function checkSshHost(host: string): void {
+  if (host === '' || host.startsWith('-')) {
+    throw new UsageError(`expected an ssh host name for --ssh (like backup.example.com or user@host), got \`${host}\`: a host cannot start with '-'`)
+  }
 }
 
-/** Streams `source` into `snapdelta receive` on the remote host; resolves once it succeeded. */
-export async function sendToRemote(source: GenerationSource, remote: RemoteTarget, onProgress: (bytes: number) => void): Promise<void> {
+/** Streams `source` into `snapdelta receive` on the remote host; resolves once the receiver confirmed all of it. */
+export async function sendToRemote(source: GenerationSource, remote: RemoteTarget, onProgress: (bytes: number) => void): Promise<ReceiveConfirmation> {
+  checkSshHost(remote.host)
   const [program, ...options] = remote.sshCommand
-  const args = [...options, remote.host, `snapdelta receive ${shellQuote(remote.path)}`]
+  // `--`: whatever the host and the options are, ssh reads no option after them.
+  const args = [...options, '--', remote.host, remoteReceiveCommand(remote.path)]
+  const command = `${program} ${args.join(' ')}`
   const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] })
-  const stderr: Buffer[] = []
-  child.stderr.on('data', (d: Buffer) => stderr.push(d))
-  child.stdout.resume()
+  const stdout = collect(child.stdout)
+  const stderr = collect(child.stderr)
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.on('error', (err) => reject(new ExternalCommandError(`cannot run ${program}: ${err.message}`, { cause: err })))
     child.on('close', (code, signal) => resolve({ code, signal }))
@@ -36,24 +46,22 @@ export async function sendToRemote(source: GenerationSource, remote: RemoteTarge
   child.stdin.on('error', () => {
     pipeBroken = true
   })
-  const write = (chunk: Buffer) =>
-    new Promise<void>((resolve) => {
-      if (child.stdin.write(chunk)) resolve()
-      else child.stdin.once('drain', resolve).once('close', resolve)
-    })
+  let sent: SendSummary | undefined
   let sendError: unknown
   try {
-    await sendStream(source, async (chunk) => {
-      if (pipeBroken) throw new ExternalCommandError('the remote receiver closed the stream early')
-      await write(chunk)
+    sent = await sendStream(source, async (chunk) => {
+      const closedEarly = (why: string) => new ExternalCommandError(`${command}: the remote receiver closed the stream early${why}`)
+      if (pipeBroken) throw closedEarly('')
+      await writeChunk(child.stdin, chunk).catch((err: Error) => {
+        throw closedEarly(` (${err.message})`)
+      })
     }, onProgress)
   } catch (err) {
     sendError = err
   }
   child.stdin.end()
   const { code, signal } = await exited
-  const message = Buffer.concat(stderr).toString('utf8').trim()
-  const command = `${program} ${args.join(' ')}`
+  const message = stderr().trim()
   // A local read failure is the cause when the pipe was intact: the receiver then only saw a short stream.
   if (sendError && !pipeBroken) throw sendError
   if (code === ExitCode.incomplete) throw new IncompleteStreamError(`${command}: ${message}`)
@@ -61,4 +69,24 @@ export async function sendToRemote(source: GenerationSource, remote: RemoteTarge
     throw new ExternalCommandError(`${command} failed (${signal ? `signal ${signal}` : `exit ${code}`}): ${message || 'no message'}`)
   }
   if (sendError) throw sendError
+  // Without an error, sendStream returned its summary.
+  return confirmReceived(stdout(), sent!.header, remote.path, command)
+}
+
+// The callback comes exactly once, also when the pipe broke: nothing waits
+// forever, and no listener is left behind per wait (a 'drain'/'close' pair was).
+function writeChunk(stream: Writable, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => stream.write(chunk, (err) => (err ? reject(err) : resolve())))
+}
+
+// Keeps the first MAX_OUTPUT_BYTES of a child's output; returns a reader of it as text.
+function collect(stream: Readable): () => string {
+  const parts: Buffer[] = []
+  let kept = 0
+  stream.on('data', (d: Buffer) => {
+    if (kept >= MAX_OUTPUT_BYTES) return
+    parts.push(d.subarray(0, MAX_OUTPUT_BYTES - kept))
+    kept += Math.min(d.length, MAX_OUTPUT_BYTES - kept)
+  })
+  return () => Buffer.concat(parts).toString('utf8')
 }

@@ -287,7 +287,8 @@ class Increment {
     }
     try {
       if (this.opts.remote) {
-        await sendToRemote(source, { ...this.opts.remote, path: this.opts.target }, onProgress)
+        const confirmed = await sendToRemote(source, { ...this.opts.remote, path: this.opts.target }, onProgress)
+        this.verified = { bytes: confirmed.bytesWritten, by: 'stream checksums' }
       } else {
         await applyToTarget(source, this.opts.target, onProgress)
       }
@@ -321,8 +322,8 @@ class Increment {
 
   private async verify(pending: PendingIncrement, next: SnapshotInfo, base: SnapshotInfo | undefined): Promise<void> {
     if (this.opts.remote) {
-      // receive checked every record and the end record before it exited 0.
-      this.verified = { bytes: 0, by: 'stream checksums' }
+      // receive checked every record and the end record, and its summary matched the stream sent (remote-target.ts).
+      this.verified.by = 'stream checksums'
       return
     }
     const snapshot = await FileSource.open(next.snapshotPath)

@@ -26,7 +26,7 @@ export function buildProgram(): Command {
       'Incremental backups of block devices from dm-snapshot / LVM snapshots: shows what changed ' +
         'between two snapshots as ordinary files (a read-only FUSE mount), and copies it exactly.\n' +
         'Exit codes: 0 ok, 1 verify found differences, 2 usage, 3 bad input, 4 I/O error, ' +
-        '5 incomplete stream (backup incomplete: apply the same stream again), 6 locked, 7 external command failed, 70 internal, 130 interrupted.\n' +
+        '5 incomplete stream (backup incomplete: apply the same stream again), 6 locked, 7 external command failed, 8 stdout closed by its reader (output incomplete), 70 internal, 130 interrupted.\n' +
         'Logging: DEBUG=snapdelta:* snapdelta ...',
     )
     .version(require('../../package.json').version)

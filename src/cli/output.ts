@@ -1,11 +1,49 @@
-// Writing command results: JSON for scripts (--json), text for people.
+// Writing command results: JSON for scripts (--json), text for people, and
+// binary streams (send). Everything a command prints on stdout goes through
+// writeStdout, so a reader that goes away (`| head`) is one clear error.
+import { ioError, OutputClosedError, SnapdeltaError } from '../errors'
 
-/** Prints `value` as one JSON document on stdout. */
-export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+// Bytes stdout has taken so far: says how much of the output the reader got.
+let bytesWritten = 0
+let closedBy: Error | undefined
+
+// One listener for the whole run: without it an EPIPE is an uncaught 'error' event.
+function watchStdout(): void {
+  if (process.stdout.listenerCount('error') > 0) return
+  process.stdout.on('error', (err) => (closedBy ??= err))
 }
 
-/** Writes text to stdout, honouring back-pressure for large outputs (chunk maps). */
-export async function writeStdout(text: string): Promise<void> {
-  if (!process.stdout.write(text)) await new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()))
+// EPIPE is the reader leaving; anything else (ENOSPC on a redirected file) is a write failure.
+function stdoutError(err: Error, what: string): SnapdeltaError {
+  if ((err as NodeJS.ErrnoException).code === 'EPIPE') {
+    return new OutputClosedError(`stdout was closed by its reader after ${bytesWritten} bytes: the ${what} is incomplete`)
+  }
+  return ioError(`writing the ${what} to`, 'stdout', err)
+}
+
+/** Writes to stdout and resolves once stdout took it; rejects with OutputClosedError when the reader went away. */
+export function writeStdout(data: string | Buffer, what = 'output'): Promise<void> {
+  watchStdout()
+  return new Promise<void>((resolve, reject) => {
+    if (closedBy) return reject(stdoutError(closedBy, what))
+    const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length
+    process.stdout.write(data, (err) => {
+      if (err) {
+        closedBy ??= err
+        return reject(stdoutError(closedBy, what))
+      }
+      bytesWritten += length
+      resolve()
+    })
+  })
+}
+
+/** `value` as one JSON document, the way every --json prints it. */
+export function formatJson(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n'
+}
+
+/** Prints `value` as one JSON document on stdout. */
+export function printJson(value: unknown): Promise<void> {
+  return writeStdout(formatJson(value))
 }

@@ -4,7 +4,8 @@ import { ExternalCommandError } from '../errors'
 
 /** Runs `fusermount -u` (or `-uz`, lazy: detaches even while files are open). */
 export async function fusermountUnmount(mountpoint: string, lazy = false): Promise<void> {
-  const args = [lazy ? '-uz' : '-u', mountpoint]
+  // `--`: a mountpoint is never read as an option.
+  const args = [lazy ? '-uz' : '-u', '--', mountpoint]
   const result = await execa('fusermount', args, { reject: false })
   if (result.failed) {
     const reason = (result.stderr || result.stdout || `exit status ${result.exitCode}`).trim()

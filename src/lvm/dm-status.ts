@@ -8,7 +8,7 @@ export type DmSnapshotStatus =
 
 /** Status of the device-mapper device `name` (e.g. "vg0-home--snap"). */
 export async function readSnapshotStatus(name: string): Promise<DmSnapshotStatus> {
-  return parseSnapshotStatus(await runTool('dmsetup', ['status', name]))
+  return parseSnapshotStatus(await runTool('dmsetup', ['status', '--', name]))
 }
 
 /**

@@ -1,4 +1,5 @@
 // The LVM commands snapdelta runs to change volumes: create and remove snapshots.
+// Every name goes after `--`, so none can be read as an option.
 import { UsageError } from '../errors'
 import { runTool } from './run-tool'
 import { formatVolumeRef, VolumeRef } from './volume-ref'
@@ -14,12 +15,12 @@ export interface SnapshotSpec {
 
 /** lvcreate -s: a classic snapshot of spec.origin named spec.name. */
 export async function createSnapshot(spec: SnapshotSpec): Promise<void> {
-  await runTool('lvcreate', ['--yes', '--snapshot', ...sizeArgs(spec.size), '--chunksize', spec.chunkSize, '--name', spec.name, formatVolumeRef(spec.origin)])
+  await runTool('lvcreate', ['--yes', '--snapshot', ...sizeArgs(spec.size), '--chunksize', spec.chunkSize, '--name', spec.name, '--', formatVolumeRef(spec.origin)])
 }
 
-/** lvremove -y VG/LV. */
+/** lvremove -y -- VG/LV. */
 export async function removeVolume(ref: VolumeRef): Promise<void> {
-  await runTool('lvremove', ['--yes', formatVolumeRef(ref)])
+  await runTool('lvremove', ['--yes', '--', formatVolumeRef(ref)])
 }
 
 /** -l for percentages and extent counts, -L for sizes with a unit. */

@@ -42,7 +42,8 @@ async function runLvs(vg: string): Promise<string> {
       // Seconds since the epoch: no time-zone parsing, and sortable.
       '--config', 'report/time_format="%s"',
       '-o', LVS_FIELDS.join(','),
-      vg,
+      // `--`: a VG name is never read as an option.
+      '--', vg,
     ])
   } catch (err) {
     if (err instanceof ExternalCommandError && /Volume group "[^"]*" not found/.test(err.message)) {

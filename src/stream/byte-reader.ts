@@ -1,4 +1,6 @@
-// Exact-length reads from a byte stream (stdin, a pipe, a file stream).
+// Exact-length reads from a byte stream (stdin, a pipe, a file stream). It
+// pulls only what a read needs, so what it holds is bounded by its largest
+// read plus one input chunk; the largest read is fixed when it is made.
 
 export class ByteReader {
   private readonly chunks: AsyncIterator<Buffer>
@@ -8,7 +10,11 @@ export class ByteReader {
   /** Bytes handed out so far: the stream position of the next read. */
   position = 0
 
-  constructor(input: AsyncIterable<Buffer | string>) {
+  constructor(
+    input: AsyncIterable<Buffer | string>,
+    /** The most one read may ask for: a caller that asks more has skipped a length check. */
+    private readonly maxReadBytes: number,
+  ) {
     const source = input[Symbol.asyncIterator]()
     this.chunks = {
       next: async () => {
@@ -20,6 +26,7 @@ export class ByteReader {
 
   /** The next `n` bytes; fewer only when the input ends first. */
   async read(n: number): Promise<Buffer> {
+    if (n > this.maxReadBytes) throw new RangeError(`a read of ${n} bytes is over this reader's limit of ${this.maxReadBytes} bytes`)
     while (this.bufferedBytes < n && !this.ended) {
       const r = await this.chunks.next()
       if (r.done) this.ended = true

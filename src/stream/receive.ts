@@ -10,6 +10,7 @@ import {
   EndChecksum,
   endRecordStart,
   IdentityHasher,
+  MAX_ACCEPTED_RECORD_DATA_BYTES,
   RECORD_HEADER_BYTES,
   recordChecksum,
   RecordKind,
@@ -36,7 +37,7 @@ export async function receiveStream(
   onProgress: (bytes: number) => void = () => {},
 ): Promise<ReceiveSummary> {
   const started = process.hrtime.bigint()
-  const reader = new ByteReader(input)
+  const reader = new ByteReader(input, MAX_ACCEPTED_RECORD_DATA_BYTES)
   const header = await readHeader(reader, streamName).catch((err) => {
     throw err instanceof IncompleteStreamError ? incomplete(err.message, targetPath, 'nothing was written') : err
   })
@@ -94,12 +95,14 @@ function incomplete(what: string, targetPath: string, written: string): Incomple
 async function readHeader(reader: ByteReader, streamName: string): Promise<StreamHeader> {
   const bytes = await reader.read(STREAM_HEADER_BYTES)
   const decoded = decodeStreamHeader(Buffer.concat([bytes], STREAM_HEADER_BYTES))
-  if (!decoded.ok && decoded.notAStream && bytes.length >= 16) {
+  if (!decoded.ok && decoded.problem === 'not-a-stream' && bytes.length >= 16) {
     throw new InvalidInputError(`${streamName} is not a snapdelta stream: ${decoded.reason}`)
   }
   if (bytes.length < STREAM_HEADER_BYTES) {
     throw new IncompleteStreamError(`${streamName} ended after ${bytes.length} bytes, inside its ${STREAM_HEADER_BYTES}-byte header`)
   }
+  // An intact header that asks too much is refused as input: sending it again would not help.
+  if (!decoded.ok && decoded.problem === 'unsupported') throw new InvalidInputError(`${streamName}: ${decoded.reason}; nothing was written`)
   if (!decoded.ok) throw new IncompleteStreamError(`${streamName}: ${decoded.reason}`)
   return decoded.header
 }
@@ -127,7 +130,7 @@ async function receiveRecords(
       record.kind === RecordKind.end ||
       record.index !== index ||
       record.lengthBytes === 0 ||
-      record.lengthBytes > header.maxRecordDataBytes ||
+      record.lengthBytes > Math.min(header.maxRecordDataBytes, MAX_ACCEPTED_RECORD_DATA_BYTES) ||
       end > header.deviceSizeBytes ||
       record.offsetBytes < run.offsetBytes + run.lengthBytes
     ) {

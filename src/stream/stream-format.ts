@@ -11,6 +11,12 @@ export const STREAM_HEADER_BYTES = 160
 export const RECORD_HEADER_BYTES = 64
 /** Largest data part of one record: a random read of delta.stream needs at most this much data to checksum. */
 export const MAX_RECORD_DATA_BYTES = 1024 * 1024
+/**
+ * Largest record a receiver accepts, whatever the header claims: a record is
+ * held whole until its checksum is checked, so this bounds receive's memory.
+ * Sixteen times what snapdelta's senders write.
+ */
+export const MAX_ACCEPTED_RECORD_DATA_BYTES = 16 * MAX_RECORD_DATA_BYTES
 const RECORD_MAGIC = 0x43524453 // "SDRC" read as little-endian
 
 export const RecordKind = {
@@ -130,22 +136,29 @@ export function encodeStreamHeader(h: StreamHeader): Buffer {
   return b
 }
 
+/**
+ * Why a header is refused: 'not-a-stream' (wrong magic: some other file),
+ * 'corrupted' (checksum or fields), 'unsupported' (intact, but asks for
+ * something this snapdelta will not do: another version, records too large).
+ */
+export type HeaderProblem = 'not-a-stream' | 'corrupted' | 'unsupported'
+
 /** Outcome of decoding a header: the header, or why it is not one. */
 export type HeaderDecoding =
   | { ok: true; header: StreamHeader }
-  | { ok: false; notAStream: boolean; reason: string }
+  | { ok: false; problem: HeaderProblem; reason: string }
 
-/** Decodes and checks a 160-byte header. `notAStream` means the magic is wrong (some other file). */
+/** Decodes and checks a 160-byte header. */
 export function decodeStreamHeader(b: Buffer): HeaderDecoding {
   if (!b.subarray(0, 16).equals(STREAM_MAGIC)) {
-    return { ok: false, notAStream: true, reason: `expected the magic "${STREAM_MAGIC.toString('latin1')}" at byte 0` }
+    return { ok: false, problem: 'not-a-stream', reason: `expected the magic "${STREAM_MAGIC.toString('latin1')}" at byte 0` }
   }
   if (!sha256(b.subarray(0, 128)).equals(b.subarray(128, 160))) {
-    return { ok: false, notAStream: false, reason: 'the header checksum does not match: the header is corrupted' }
+    return { ok: false, problem: 'corrupted', reason: 'the header checksum does not match: the header is corrupted' }
   }
   const version = b.readUInt32LE(16)
   if (version !== STREAM_VERSION) {
-    return { ok: false, notAStream: false, reason: `stream format version ${version}; this snapdelta reads version ${STREAM_VERSION}` }
+    return { ok: false, problem: 'unsupported', reason: `stream format version ${version}; this snapdelta reads version ${STREAM_VERSION}` }
   }
   const header: StreamHeader = {
     version,
@@ -165,7 +178,16 @@ export function decodeStreamHeader(b: Buffer): HeaderDecoding {
     header.records > header.changedBytes ||
     header.runs > header.records
   ) {
-    return { ok: false, notAStream: false, reason: 'the header fields are inconsistent' }
+    return { ok: false, problem: 'corrupted', reason: 'the header fields are inconsistent' }
+  }
+  if (header.maxRecordDataBytes > MAX_ACCEPTED_RECORD_DATA_BYTES) {
+    return {
+      ok: false,
+      problem: 'unsupported',
+      reason:
+        `the header allows records of up to ${header.maxRecordDataBytes} bytes; this snapdelta accepts records of at most ` +
+        `${MAX_ACCEPTED_RECORD_DATA_BYTES} bytes (16 MiB; its senders write ${MAX_RECORD_DATA_BYTES}-byte records)`,
+    }
   }
   return { ok: true, header }
 }

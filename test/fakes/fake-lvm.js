@@ -58,9 +58,11 @@ function parseSize(text) {
 }
 
 const tool = path.basename(process.argv[1])
-const args = process.argv.slice(2)
+// `--` ends the options, as in LVM's and dmsetup's own parsing; calls.log keeps the argv as given.
+const rawArgs = process.argv.slice(2)
+const args = rawArgs.filter((a) => a !== '--')
 const isTestCommand = tool === 'fake-lvm.js'
-if (!isTestCommand) fs.appendFileSync(path.join(root, 'calls.log'), JSON.stringify([tool, ...args]) + '\n')
+if (!isTestCommand) fs.appendFileSync(path.join(root, 'calls.log'), JSON.stringify([tool, ...rawArgs]) + '\n')
 fs.mkdirSync(path.join(root, 'mapper'), { recursive: true })
 
 const commands = {

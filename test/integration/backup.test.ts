@@ -23,7 +23,7 @@ describe('backup rotation', () => {
     expect(summary.snapshot).toBe(previous)
     expect(previous).toMatch(/^my-data-snapdelta-\d{8}T\d{6}Z(-\d+)?$/)
     const lvcreate = vol.calls().find((c) => c[0] === 'lvcreate')
-    expect(lvcreate).toEqual(['lvcreate', '--yes', '--snapshot', '--extents', '10%ORIGIN', '--chunksize', '4k', '--name', previous, 'vg-test/my-data'])
+    expect(lvcreate).toEqual(['lvcreate', '--yes', '--snapshot', '--extents', '10%ORIGIN', '--chunksize', '4k', '--name', previous, '--', 'vg-test/my-data'])
   })
 
   it.each([
@@ -35,7 +35,7 @@ describe('backup rotation', () => {
     const summary = jsonOf(await vol.backup(['--json']))
     expect(summary).toMatchObject({ mode: 'delta', bytesCopied: changedBytes, bytesVerified: changedBytes, removedSnapshot: previous })
     const current = await vol.expectBackedUp()
-    expect(vol.calls().filter((c) => c[0] === 'lvremove').pop()).toEqual(['lvremove', '--yes', `vg-test/${previous}`])
+    expect(vol.calls().filter((c) => c[0] === 'lvremove').pop()).toEqual(['lvremove', '--yes', '--', `vg-test/${previous}`])
     previous = current
   })
 
@@ -47,7 +47,7 @@ describe('backup rotation', () => {
     expect(r.stdout).toContain(`removed ${previous}`)
     const current = await vol.expectBackedUp()
     expect(vol.calls().filter((c) => c[0] === 'lvcreate').pop()).toEqual(
-      ['lvcreate', '--yes', '--snapshot', '--size', '1M', '--chunksize', '8k', '--name', current, 'vg-test/my-data'],
+      ['lvcreate', '--yes', '--snapshot', '--size', '1M', '--chunksize', '8k', '--name', current, '--', 'vg-test/my-data'],
     )
     // The next delta comes from that snapshot's COW: 8 KiB chunks.
     await vol.write(0, 100, 10)

@@ -30,7 +30,7 @@ export function registerApply(program: Command): void {
       try {
         const progress = startProgress('apply', source.runs.changedBytes, opts.quiet === true || opts.json === true)
         const summary = await applyToTarget(source, targetPath, (bytes) => progress.advance(bytes)).finally(() => progress.stop())
-        if (opts.json) printJson(summary)
+        if (opts.json) await printJson(summary)
         else if (!opts.quiet) {
           process.stderr.write(`applied ${summary.runs} runs (${formatBytes(summary.bytesWritten)}) from ${dir} onto ${targetPath}; flushed\n`)
         }

@@ -1,10 +1,11 @@
 // snapdelta backup VG/LV --to TARGET: one crash-safe snapshot rotation (src/backup/rotation.ts).
 import { Command } from 'commander'
+import { checkSshHost } from '../../backup/remote-target'
 import { runBackup } from '../../backup/rotation'
 import { UsageError } from '../../errors'
 import { parseVolumeRef } from '../../lvm/volume-ref'
 import { formatBytes } from '../../units'
-import { printJson } from '../output'
+import { printJson, writeStdout } from '../output'
 import { startProgress } from '../progress'
 
 export const DEFAULT_STATE_DIR = '/var/lib/snapdelta'
@@ -38,7 +39,7 @@ export function registerBackup(program: Command): void {
     )
     .argument('<VG/LV>', 'the origin volume, e.g. vg0/home')
     .requiredOption('--to <target>', 'backup block device or file (a missing file is created with the volume size); with --ssh, a path on HOST')
-    .option('--ssh <host>', 'copy to HOST through `ssh HOST snapdelta receive TARGET` (TARGET must exist there)')
+    .option('--ssh <host>', 'copy to HOST through `ssh -- HOST snapdelta receive --json -- TARGET` (TARGET must exist there); its JSON summary must confirm the stream')
     .option('--ssh-command <command>', 'ssh program and options (default: $SNAPDELTA_SSH or "ssh")')
     .option('--state-dir <dir>', 'where the state file and lock live', DEFAULT_STATE_DIR)
     .option('--snapshot-size <size>', 'COW space of each new snapshot: lvcreate -L size (2G) or -l extents (10%ORIGIN)', DEFAULT_SNAPSHOT_SIZE)
@@ -49,6 +50,7 @@ export function registerBackup(program: Command): void {
     .action(async (volume: string, opts: BackupCliOptions) => {
       const sshCommand = (opts.sshCommand ?? process.env.SNAPDELTA_SSH ?? 'ssh').split(/\s+/).filter(Boolean)
       if (opts.sshCommand && !opts.ssh) throw new UsageError('--ssh-command needs --ssh HOST')
+      if (opts.ssh !== undefined) checkSshHost(opts.ssh)
       const notices: string[] = []
       const summary = await runBackup({
         volume: parseVolumeRef(volume),
@@ -65,13 +67,13 @@ export function registerBackup(program: Command): void {
         },
       })
       if (opts.json) {
-        printJson({ ...summary, notices })
+        await printJson({ ...summary, notices })
         return
       }
       if (opts.quiet) return
       const where = summary.host ? `${summary.host}:${summary.target}` : summary.target
       const verified = summary.verifiedBy === 'stream checksums' ? 'verified by the stream checksums' : `verified (${formatBytes(summary.bytesVerified)} read back)`
-      process.stdout.write(
+      await writeStdout(
         `${summary.volume} -> ${where}: ${summary.mode} copy${summary.resumed ? ' (resumed)' : ''}, ${formatBytes(summary.bytesCopied)} in ${summary.runs} runs, ` +
           `${verified}, ${summary.seconds.toFixed(1)} s\n` +
           `snapshot ${summary.snapshot} is the base of the next backup${summary.removedSnapshot ? `; removed ${summary.removedSnapshot}` : ''}\n`,

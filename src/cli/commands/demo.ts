@@ -38,7 +38,7 @@ export function registerDemo(program: Command): void {
         if (result.status !== 0) throw new ExternalCommandError(`snapdelta mount ${mnt} failed (exit ${result.status})`)
       }
       if (opts.json) {
-        printJson({ ...images, mountpoint: opts.mount ? mnt : null })
+        await printJson({ ...images, mountpoint: opts.mount ? mnt : null })
         return
       }
       process.stdout.write(demoText(dir, mnt, opts.mount))

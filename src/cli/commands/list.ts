@@ -69,7 +69,7 @@ export function registerList(program: Command): void {
           generations,
         }
         if (opts.json) {
-          printJson(result)
+          await printJson(result)
           return
         }
         let text = `${result.volume} (${formatBytes(origin.sizeBytes)}): ${snapshots.length} snapshot${snapshots.length === 1 ? '' : 's'}\n`

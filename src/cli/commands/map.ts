@@ -42,7 +42,7 @@ export function registerMap(program: Command): void {
       if (opts.json) {
         const list: Array<[number, number]> = []
         for (let i = 0; i < runs.count; i++) list.push([runs.offsetBytes(i), runs.lengthBytes(i)])
-        printJson({ ...header, exceptions: table.exceptions, runList: list })
+        await printJson({ ...header, exceptions: table.exceptions, runList: list })
         return
       }
       let text = formatChunksMapHeader(header)

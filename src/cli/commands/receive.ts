@@ -41,7 +41,7 @@ export function registerReceive(program: Command): void {
           (bytes) => progress?.advance(bytes),
         )
         progress?.stop()
-        if (opts.json) printJson({ ...summary, header: { ...summary.header, identity: summary.header.identity.toString('hex') } })
+        if (opts.json) await printJson({ ...summary, header: { ...summary.header, identity: summary.header.identity.toString('hex') } })
         else if (!opts.quiet) {
           process.stderr.write(`received ${summary.records} records (${formatBytes(summary.bytesWritten)}) onto ${targetPath}; flushed\n`)
         }

@@ -4,6 +4,7 @@ import { Command } from 'commander'
 import { openSource } from '../../copy/open-source'
 import { sendStream } from '../../stream/send'
 import { UsageError } from '../../errors'
+import { writeStdout } from '../output'
 import { startProgress } from '../progress'
 
 interface SendOptions {
@@ -30,21 +31,10 @@ export function registerSend(program: Command): void {
       const source = await openSource({ dir, cowPath: opts.cow, snapshotPath: opts.snapshot })
       const progress = startProgress('send', source.runs.changedBytes, opts.quiet === true)
       try {
-        await sendStream(source, writeToStdout(), (bytes) => progress.advance(bytes))
+        await sendStream(source, (chunk) => writeStdout(chunk, 'stream'), (bytes) => progress.advance(bytes))
       } finally {
         progress.stop()
         await source.close()
       }
-    })
-}
-
-// Resolves when stdout takes more; rejects when the reader went away (EPIPE).
-function writeToStdout(): (chunk: Buffer) => Promise<void> {
-  let failure: Error | undefined
-  process.stdout.on('error', (err) => (failure ??= err))
-  return (chunk) =>
-    new Promise<void>((resolve, reject) => {
-      if (failure) return reject(new UsageError(`cannot write the stream to stdout: ${failure.message}`))
-      process.stdout.write(chunk, (err) => (err ? reject(new UsageError(`cannot write the stream to stdout: ${err.message}`)) : resolve()))
     })
 }

@@ -56,7 +56,7 @@ export function registerVerify(program: Command): void {
         await source.close()
       }
       const scope = opts.changedOnly ? 'the changed runs of' : 'the whole device of'
-      if (opts.json) printJson({ ...report, scope: opts.changedOnly ? 'changed-only' : 'whole-device' })
+      if (opts.json) await printJson({ ...report, scope: opts.changedOnly ? 'changed-only' : 'whole-device' })
       if (report.identical) {
         if (!opts.json && !opts.quiet) process.stderr.write(`identical: ${targetPath} matches ${scope} ${dir} (${formatBytes(report.comparedBytes)} compared)\n`)
         return

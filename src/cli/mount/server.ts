@@ -13,7 +13,7 @@ import { mayAllowOther } from '../../fuse/fuse-conf'
 import { removeServerRecord, serverLogPath, writeServerRecord } from '../../fuse/server-registry'
 import { createRootDir, RootEntry, rootEntryName } from '../../vfs/root-dir'
 import { formatBytes } from '../../units'
-import { printJson } from '../output'
+import { formatJson } from '../output'
 import { closeEntries, MountRequest, resolveMountEntries } from './request'
 
 const debug = createDebug('snapdelta:mount')
@@ -184,9 +184,10 @@ function entrySummary(entry: RootEntry): Record<string, unknown> {
   }
 }
 
+// Written without waiting: the mount is up either way, and a reader that left must not stop its server.
 function printSummary(summary: MountSummary, json: boolean): void {
   if (json) {
-    printJson(summary)
+    process.stdout.write(formatJson(summary))
     return
   }
   const count = summary.generations.length

@@ -36,7 +36,7 @@ test('every flipped header byte is caught: the magic as "not a stream", the rest
     bad[i] ^= 0x20
     const decoded = decodeStreamHeader(bad)
     expect(decoded.ok).toBe(false)
-    if (!decoded.ok) expect(decoded.notAStream).toBe(i < 16)
+    if (!decoded.ok) expect(decoded.problem === 'not-a-stream').toBe(i < 16)
   }
 })
 
@@ -74,6 +74,6 @@ test('a header with a valid checksum but impossible counts is refused (no huge a
     { ...header, runs: header.records + 1 },
     { ...header, maxRecordDataBytes: 0 },
   ]) {
-    expect(decodeStreamHeader(encodeStreamHeader(bad))).toEqual({ ok: false, notAStream: false, reason: 'the header fields are inconsistent' })
+    expect(decodeStreamHeader(encodeStreamHeader(bad))).toEqual({ ok: false, problem: 'corrupted', reason: 'the header fields are inconsistent' })
   }
 })
