@@ -6,6 +6,7 @@
 import { randomBytes } from 'crypto'
 import { promises as fsp } from 'fs'
 import { LockedError, ioError } from '../errors'
+import { createNewFile } from '../io/private-file'
 
 export interface HeldLock {
   release(): Promise<void>
@@ -33,7 +34,12 @@ export async function acquireLock(lockPath: string, what: string): Promise<HeldL
 async function tryCreate(lockPath: string): Promise<boolean> {
   const mine = `${lockPath}.${process.pid}-${randomBytes(4).toString('hex')}`
   try {
-    await fsp.writeFile(mine, `${process.pid}\n`, { mode: 0o600 })
+    const file = await createNewFile(mine)
+    try {
+      await file.writeFile(`${process.pid}\n`)
+    } finally {
+      await file.close()
+    }
     await fsp.link(mine, lockPath)
     return true
   } catch (err) {

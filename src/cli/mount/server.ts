@@ -10,7 +10,7 @@ import { ExitCode, ExternalCommandError, InterruptedError, SnapdeltaError, Usage
 import { startMountServer } from '../../fuse/mount-server'
 import { findMount } from '../../fuse/mount-table'
 import { mayAllowOther } from '../../fuse/fuse-conf'
-import { removeServerRecord, serverLogPath, writeServerRecord } from '../../fuse/server-registry'
+import { ensureRuntimeDir, openServerLog, removeServerRecord, writeServerRecord } from '../../fuse/server-registry'
 import { createRootDir, RootEntry, rootEntryName } from '../../vfs/root-dir'
 import { formatBytes } from '../../units'
 import { printJson } from '../output'
@@ -60,6 +60,8 @@ export async function serveInForeground(request: MountRequest): Promise<void> {
       // libfuse would only say "fuse failed" (its own message goes to the server log).
       throw new UsageError('--allow-other needs a line "user_allow_other" in /etc/fuse.conf when not mounting as root')
     }
+    // Refused before mounting: the record is written there once mounted.
+    await ensureRuntimeDir()
     const mountpoint = await prepareMountpoint(request.mountpoint, request.mkdir)
     entries = await resolveMountEntries(request)
     try {
@@ -76,7 +78,12 @@ export async function serveInForeground(request: MountRequest): Promise<void> {
       throw err
     }
     summary = { mountpoint, pid: process.pid, allowOther: request.allowOther, generations: entries.map(entrySummary) }
-    await writeServerRecord({ pid: process.pid, mountpoint, startedAt: new Date().toISOString(), logPath: process.env.SNAPDELTA_SERVER_LOG })
+    await writeServerRecord({
+      pid: process.pid,
+      mountpoint,
+      startedAt: new Date().toISOString(),
+      logPath: process.env.SNAPDELTA_SERVER_LOG,
+    })
   } catch (err) {
     await tellParent({ type: 'error', name: (err as Error).name, message: (err as Error).message ?? String(err) })
     throw err
@@ -108,8 +115,7 @@ export async function serveInForeground(request: MountRequest): Promise<void> {
 
 /** Starts the server detached, waits for it to report, and returns leaving it running. */
 export async function mountInBackground(request: MountRequest): Promise<void> {
-  const logPath = await serverLogPath(await fsp.realpath(request.mountpoint).catch(() => request.mountpoint))
-  const log = await fsp.open(logPath, 'a')
+  const { logPath, file: log } = await openServerLog(await fsp.realpath(request.mountpoint).catch(() => request.mountpoint))
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...process.argv.slice(2), '--foreground'], {
     detached: true,
     stdio: ['ignore', log.fd, log.fd, 'ipc'],
