@@ -3,6 +3,10 @@
 import { promises as fsp } from 'fs'
 
 export interface MountEntry {
+  /** The kernel's id of this mount: it stays when the mountpoint's directories are renamed. */
+  mountId: number
+  /** "MAJOR:MINOR" of the mounted filesystem; with mountId, names one mount even if ids are reused. */
+  device: string
   mountpoint: string
   fsType: string
   source: string
@@ -23,7 +27,13 @@ export async function readMountTable(): Promise<MountEntry[]> {
     const fields = line.split(' ')
     const dash = fields.indexOf('-', 6)
     if (dash < 0) continue
-    entries.push({ mountpoint: unescapeField(fields[4]), fsType: fields[dash + 1], source: unescapeField(fields[dash + 2]) })
+    entries.push({
+      mountId: Number(fields[0]),
+      device: fields[2],
+      mountpoint: unescapeField(fields[4]),
+      fsType: fields[dash + 1],
+      source: unescapeField(fields[dash + 2]),
+    })
   }
   return entries
 }
@@ -33,6 +43,11 @@ export async function findMount(mountpoint: string): Promise<MountEntry | undefi
   const entries = await readMountTable()
   for (let i = entries.length - 1; i >= 0; i--) if (entries[i].mountpoint === mountpoint) return entries[i]
   return undefined
+}
+
+/** The mount `mountId` of filesystem `device` wherever it is now, or undefined once it is gone. */
+export async function findMountById(mountId: number, device: string): Promise<MountEntry | undefined> {
+  return (await readMountTable()).find((entry) => entry.mountId === mountId && entry.device === device)
 }
 
 /** True for a mount made by snapdelta (fsname and subtype "snapdelta"). */

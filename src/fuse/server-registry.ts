@@ -15,6 +15,9 @@ export interface ServerRecord {
   mountpoint: string
   startedAt: string
   logPath?: string
+  /** The kernel's mount id and device (src/fuse/mount-table.ts): find the record after the mount moved. */
+  mountId?: number
+  device?: string
 }
 
 /** /run/snapdelta for root, else $XDG_RUNTIME_DIR/snapdelta, else a per-user folder in the temp dir. */
@@ -57,6 +60,13 @@ export async function writeServerRecord(record: ServerRecord): Promise<void> {
 /** The record for `mountpoint`, or undefined when there is none. */
 export function readServerRecord(mountpoint: string): Promise<ServerRecord | undefined> {
   return readRecordFile(`${serverFilesBase(mountpoint)}.json`)
+}
+
+/** Every record in the runtime dir, keyed by where each mount was first mounted. */
+export async function listServerRecords(): Promise<ServerRecord[]> {
+  const names = await fsp.readdir(runtimeDir()).catch(() => [])
+  const records = await Promise.all(names.filter((n) => n.endsWith('.json')).map((n) => readRecordFile(path.join(runtimeDir(), n))))
+  return records.filter((r): r is ServerRecord => r !== undefined)
 }
 
 async function readRecordFile(recordPath: string): Promise<ServerRecord | undefined> {

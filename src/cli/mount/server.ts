@@ -83,6 +83,7 @@ export async function serveInForeground(request: MountRequest): Promise<void> {
       mountpoint,
       startedAt: new Date().toISOString(),
       logPath: process.env.SNAPDELTA_SERVER_LOG,
+      ...server.mount,
     })
   } catch (err) {
     await tellParent({ type: 'error', name: (err as Error).name, message: (err as Error).message ?? String(err) })
