@@ -51,6 +51,11 @@ export async function openServerLog(mountpoint: string): Promise<{ logPath: stri
   return { logPath, file: await openReplacing(logPath) }
 }
 
+/** Removes a server's log; only ever one in the runtime dir, whatever `logPath` says. */
+export async function removeServerLog(logPath: string): Promise<void> {
+  if (path.dirname(logPath) === runtimeDir() && logPath.endsWith('.log')) await fsp.rm(logPath, { force: true })
+}
+
 /** Records the serving process of `mountpoint`. */
 export async function writeServerRecord(record: ServerRecord): Promise<void> {
   await ensureRuntimeDir()

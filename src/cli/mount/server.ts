@@ -10,7 +10,7 @@ import { ExitCode, ExternalCommandError, InterruptedError, SnapdeltaError, Usage
 import { startMountServer } from '../../fuse/mount-server'
 import { findMount } from '../../fuse/mount-table'
 import { mayAllowOther } from '../../fuse/fuse-conf'
-import { ensureRuntimeDir, openServerLog, removeServerRecord, writeServerRecord } from '../../fuse/server-registry'
+import { ensureRuntimeDir, openServerLog, removeServerLog, removeServerRecord, writeServerRecord } from '../../fuse/server-registry'
 import { createRootDir, RootEntry, rootEntryName } from '../../vfs/root-dir'
 import { formatBytes } from '../../units'
 import { printJson } from '../output'
@@ -23,6 +23,8 @@ export interface MountSummary {
   mountpoint: string
   pid: number
   allowOther: boolean
+  /** The background server's log (stdout and stderr), removed when it exits cleanly; null in the foreground. */
+  logPath: string | null
   generations: Array<Record<string, unknown>>
 }
 
@@ -77,7 +79,8 @@ export async function serveInForeground(request: MountRequest): Promise<void> {
       await closeEntries(entries)
       throw err
     }
-    summary = { mountpoint, pid: process.pid, allowOther: request.allowOther, generations: entries.map(entrySummary) }
+    const logPath = process.env.SNAPDELTA_SERVER_LOG ?? null
+    summary = { mountpoint, pid: process.pid, allowOther: request.allowOther, logPath, generations: entries.map(entrySummary) }
     await writeServerRecord({
       pid: process.pid,
       mountpoint,
@@ -110,6 +113,8 @@ export async function serveInForeground(request: MountRequest): Promise<void> {
   await running.unmounted
   await closeEntries(entries)
   await removeServerRecord(running.mountpoint)
+  // Nothing went wrong, so nothing to read; after a crash the log stays, and the record says where.
+  if (summary.logPath) await removeServerLog(summary.logPath)
   // fuse-native keeps a libuv handle alive after the kernel has let go: exit explicitly.
   process.exit(ExitCode.ok)
 }
@@ -209,6 +214,7 @@ function printSummary(summary: MountSummary, json: boolean): void {
       text += `  ${g.name}/: ERROR: ${g.message}\n`
     }
   }
+  if (summary.logPath) text += `server log: ${summary.logPath} (removed when the server exits cleanly)\n`
   text += `unmount with: snapdelta umount ${summary.mountpoint}\n`
   process.stdout.write(text)
 }
