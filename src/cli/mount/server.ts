@@ -85,7 +85,7 @@ export async function serveInForeground(request: MountRequest): Promise<void> {
       pid: process.pid,
       mountpoint,
       startedAt: new Date().toISOString(),
-      logPath: process.env.SNAPDELTA_SERVER_LOG,
+      logPath: logPath ?? undefined,
       ...server.mount,
     })
   } catch (err) {
