@@ -19,6 +19,7 @@ import { ChunkRuns } from '../map/chunk-runs'
 import { formatBytes } from '../units'
 import { crashPoint } from './crash-hook'
 import { acquireLock } from './lock-file'
+import { ensureStateDir } from './state-dir'
 import { RemoteTarget, sendToRemote } from './remote-target'
 import { findDifferingBlocks } from './resync'
 import { BackupState, CopyMode, PendingIncrement, readState, writeState } from './state-file'
@@ -64,11 +65,7 @@ export async function runBackup(opts: BackupOptions): Promise<BackupSummary> {
   if (opts.resync && opts.remote) {
     throw new UsageError('--resync compares the target block by block and needs a local target; it cannot be combined with --ssh')
   }
-  try {
-    await fsp.mkdir(opts.stateDir, { recursive: true, mode: 0o700 })
-  } catch (err) {
-    throw ioError('creating the state directory', opts.stateDir, err)
-  }
+  await ensureStateDir(opts.stateDir)
   const key = dmName(opts.volume)
   const lock = await acquireLock(path.join(opts.stateDir, `${key}.lock`), formatVolumeRef(opts.volume))
   try {

@@ -4,6 +4,7 @@
 import { promises as fsp } from 'fs'
 import path from 'path'
 import { InvalidInputError, ioError } from '../errors'
+import { createNewFile } from '../io/private-file'
 
 /** Steps of one increment, in order; each is recorded before the work that follows it. */
 export const STEPS = ['creating-snapshot', 'snapshot-created', 'copy-started', 'copied', 'verified'] as const
@@ -58,7 +59,9 @@ export async function writeState(statePath: string, state: BackupState): Promise
   const dir = path.dirname(statePath)
   const temp = `${statePath}.tmp-${process.pid}`
   try {
-    const file = await fsp.open(temp, 'w', 0o600)
+    // Left by a killed run that had this pid; removing it never follows a symlink.
+    await fsp.rm(temp, { force: true })
+    const file = await createNewFile(temp)
     try {
       await file.writeFile(JSON.stringify(state, null, 2) + '\n')
       await file.sync()

@@ -4,11 +4,13 @@ import { promises as fsp } from 'fs'
 import { majorOf, minorOf } from '../io/device-number'
 
 export interface MountEntry {
+  /** The kernel's id of this mount: it stays when the mountpoint's directories are renamed. */
+  mountId: number
+  /** "MAJOR:MINOR" of the mounted filesystem (the st_dev of its files); with mountId, names one mount even if ids are reused. */
+  device: string
   mountpoint: string
   fsType: string
   source: string
-  /** "MAJOR:MINOR": the st_dev of every file on the mount. */
-  device: string
   /** Options of the filesystem itself; a FUSE mount's name its owner (user_id=UID). */
   superOptions: string
 }
@@ -29,10 +31,11 @@ export async function readMountTable(): Promise<MountEntry[]> {
     const dash = fields.indexOf('-', 6)
     if (dash < 0) continue
     entries.push({
+      mountId: Number(fields[0]),
+      device: fields[2],
       mountpoint: unescapeField(fields[4]),
       fsType: fields[dash + 1],
       source: unescapeField(fields[dash + 2]),
-      device: fields[2],
       superOptions: fields[dash + 3] ?? '',
     })
   }
@@ -56,6 +59,11 @@ export async function findMountByDevice(dev: number): Promise<MountEntry | undef
 export function fuseMountOwner(entry: MountEntry): number | undefined {
   const match = /(?:^|,)user_id=(\d+)(?:,|$)/.exec(entry.superOptions)
   return match ? Number(match[1]) : undefined
+}
+
+/** The mount `mountId` of filesystem `device` wherever it is now, or undefined once it is gone. */
+export async function findMountById(mountId: number, device: string): Promise<MountEntry | undefined> {
+  return (await readMountTable()).find((entry) => entry.mountId === mountId && entry.device === device)
 }
 
 /** True for a mount made by snapdelta (fsname and subtype "snapdelta"). */

@@ -1,16 +1,23 @@
 // Where a mount server leaves its pid (and its log, when it runs in the
 // background), so `snapdelta umount` can wait for it to exit. One small JSON
 // file per mountpoint in a runtime directory: no xattrs, nothing in the mount.
+// The names are guessable, so the directory must be private (src/io/private-dir.ts)
+// and files are only ever created new in it (src/io/private-file.ts).
 import { createHash } from 'crypto'
-import { promises as fsp } from 'fs'
+import { constants, promises as fsp } from 'fs'
 import os from 'os'
 import path from 'path'
+import { ensurePrivateDir } from '../io/private-dir'
+import { openReplacing, writeFileReplacing } from '../io/private-file'
 
 export interface ServerRecord {
   pid: number
   mountpoint: string
   startedAt: string
   logPath?: string
+  /** The kernel's mount id and device (src/fuse/mount-table.ts): find the record after the mount moved. */
+  mountId?: number
+  device?: string
 }
 
 /** /run/snapdelta for root, else $XDG_RUNTIME_DIR/snapdelta, else a per-user folder in the temp dir. */
@@ -21,6 +28,15 @@ export function runtimeDir(): string {
   return path.join(os.tmpdir(), `snapdelta-${uid}`)
 }
 
+/** Creates the runtime dir, or refuses one that another user could fill with symlinks. */
+export async function ensureRuntimeDir(): Promise<string> {
+  const dir = runtimeDir()
+  const instead = process.env.XDG_RUNTIME_DIR || process.getuid?.() === 0 ? '' : ', or set XDG_RUNTIME_DIR to a directory only you can write'
+  const remedy = `remove it (snapdelta then creates it with mode 0700)${instead}`
+  await ensurePrivateDir(dir, { what: 'runtime directory', remedy })
+  return dir
+}
+
 /** Base path (without extension) of the files kept for `mountpoint`. */
 export function serverFilesBase(mountpoint: string): string {
   const absolute = path.resolve(mountpoint)
@@ -28,22 +44,39 @@ export function serverFilesBase(mountpoint: string): string {
   return path.join(runtimeDir(), `${path.basename(absolute) || 'root'}-${hash}`)
 }
 
-/** Path of the background server's log for `mountpoint`; creates the runtime dir. */
-export async function serverLogPath(mountpoint: string): Promise<string> {
-  await fsp.mkdir(runtimeDir(), { recursive: true, mode: 0o700 })
-  return `${serverFilesBase(mountpoint)}.log`
+/** A fresh, empty log for the background server of `mountpoint` (replacing the last mount's), open for writing. */
+export async function openServerLog(mountpoint: string): Promise<{ logPath: string; file: fsp.FileHandle }> {
+  await ensureRuntimeDir()
+  const logPath = `${serverFilesBase(mountpoint)}.log`
+  return { logPath, file: await openReplacing(logPath) }
+}
+
+/** Removes a server's log; only ever one in the runtime dir, whatever `logPath` says. */
+export async function removeServerLog(logPath: string): Promise<void> {
+  if (path.dirname(logPath) === runtimeDir() && logPath.endsWith('.log')) await fsp.rm(logPath, { force: true })
 }
 
 /** Records the serving process of `mountpoint`. */
 export async function writeServerRecord(record: ServerRecord): Promise<void> {
-  await fsp.mkdir(runtimeDir(), { recursive: true, mode: 0o700 })
-  await fsp.writeFile(`${serverFilesBase(record.mountpoint)}.json`, JSON.stringify(record) + '\n', { mode: 0o600 })
+  await ensureRuntimeDir()
+  await writeFileReplacing(`${serverFilesBase(record.mountpoint)}.json`, JSON.stringify(record) + '\n')
 }
 
 /** The record for `mountpoint`, or undefined when there is none. */
-export async function readServerRecord(mountpoint: string): Promise<ServerRecord | undefined> {
+export function readServerRecord(mountpoint: string): Promise<ServerRecord | undefined> {
+  return readRecordFile(`${serverFilesBase(mountpoint)}.json`)
+}
+
+/** Every record in the runtime dir, keyed by where each mount was first mounted. */
+export async function listServerRecords(): Promise<ServerRecord[]> {
+  const names = await fsp.readdir(runtimeDir()).catch(() => [])
+  const records = await Promise.all(names.filter((n) => n.endsWith('.json')).map((n) => readRecordFile(path.join(runtimeDir(), n))))
+  return records.filter((r): r is ServerRecord => r !== undefined)
+}
+
+async function readRecordFile(recordPath: string): Promise<ServerRecord | undefined> {
   try {
-    return JSON.parse(await fsp.readFile(`${serverFilesBase(mountpoint)}.json`, 'utf8')) as ServerRecord
+    return JSON.parse(await fsp.readFile(recordPath, { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW })) as ServerRecord
   } catch {
     return undefined
   }

@@ -2,10 +2,10 @@
 import { Command } from 'commander'
 import { promises as fsp } from 'fs'
 import path from 'path'
-import { setTimeout as sleep } from 'timers/promises'
 import { ExternalCommandError, UsageError } from '../../errors'
-import { findMount, isSnapdeltaMount } from '../../fuse/mount-table'
-import { readServerRecord, removeServerRecord } from '../../fuse/server-registry'
+import { findMount, isSnapdeltaMount, MountEntry } from '../../fuse/mount-table'
+import { isRunning, waitForExit } from '../../fuse/server-process'
+import { listServerRecords, readServerRecord, removeServerRecord, ServerRecord } from '../../fuse/server-registry'
 import { fusermountUnmount } from '../../fuse/unmount'
 
 interface UmountOptions {
@@ -28,7 +28,7 @@ export function registerUmount(program: Command): void {
       const entry = await findMount(real)
       if (!entry) throw new UsageError(`${real} is not mounted`)
       if (!isSnapdeltaMount(entry)) throw new UsageError(`${real} is a ${entry.fsType} mount, not a snapdelta mount: not unmounting it`)
-      const record = await readServerRecord(real)
+      const record = await findRecord(real, entry)
       try {
         await fusermountUnmount(real)
       } catch (err) {
@@ -41,26 +41,17 @@ export function registerUmount(program: Command): void {
         throw new ExternalCommandError(`${real} is unmounted, but its server (pid ${record.pid}) is still running after ${timeoutSeconds} s`)
       }
       // A server that was killed left its record behind.
-      await removeServerRecord(real)
+      await removeServerRecord(record?.mountpoint ?? real)
     })
 }
 
-/** Waits until process `pid` has exited (or is a zombie); false on timeout. */
-async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  while (await isRunning(pid)) {
-    if (Date.now() >= deadline) return false
-    await sleep(50)
+// The record is kept under the path the mount was made at; a mount moved since
+// (a directory above it renamed) is found by its mount id, if its server lives.
+async function findRecord(real: string, entry: MountEntry): Promise<ServerRecord | undefined> {
+  const atPath = await readServerRecord(real)
+  if (atPath) return atPath
+  for (const record of await listServerRecords()) {
+    if (record.mountId === entry.mountId && record.device === entry.device && (await isRunning(record.pid))) return record
   }
-  return true
-}
-
-async function isRunning(pid: number): Promise<boolean> {
-  try {
-    const stat = await fsp.readFile(`/proc/${pid}/stat`, 'utf8')
-    // "PID (COMM) STATE ...": a zombie has exited, only its parent has not reaped it yet.
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-  } catch {
-    return false
-  }
+  return undefined
 }

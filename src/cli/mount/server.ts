@@ -10,7 +10,7 @@ import { ExitCode, ExternalCommandError, InterruptedError, SnapdeltaError, Usage
 import { startMountServer } from '../../fuse/mount-server'
 import { findMount } from '../../fuse/mount-table'
 import { mayAllowOther } from '../../fuse/fuse-conf'
-import { removeServerRecord, serverLogPath, writeServerRecord } from '../../fuse/server-registry'
+import { ensureRuntimeDir, openServerLog, removeServerLog, removeServerRecord, writeServerRecord } from '../../fuse/server-registry'
 import { createRootDir, RootEntry, rootEntryName } from '../../vfs/root-dir'
 import { formatBytes } from '../../units'
 import { formatJson } from '../output'
@@ -23,6 +23,8 @@ export interface MountSummary {
   mountpoint: string
   pid: number
   allowOther: boolean
+  /** The background server's log (stdout and stderr), removed when it exits cleanly; null in the foreground. */
+  logPath: string | null
   generations: Array<Record<string, unknown>>
 }
 
@@ -60,6 +62,8 @@ export async function serveInForeground(request: MountRequest): Promise<void> {
       // libfuse would only say "fuse failed" (its own message goes to the server log).
       throw new UsageError('--allow-other needs a line "user_allow_other" in /etc/fuse.conf when not mounting as root')
     }
+    // Refused before mounting: the record is written there once mounted.
+    await ensureRuntimeDir()
     const mountpoint = await prepareMountpoint(request.mountpoint, request.mkdir)
     entries = await resolveMountEntries(request)
     try {
@@ -75,8 +79,15 @@ export async function serveInForeground(request: MountRequest): Promise<void> {
       await closeEntries(entries)
       throw err
     }
-    summary = { mountpoint, pid: process.pid, allowOther: request.allowOther, generations: entries.map(entrySummary) }
-    await writeServerRecord({ pid: process.pid, mountpoint, startedAt: new Date().toISOString(), logPath: process.env.SNAPDELTA_SERVER_LOG })
+    const logPath = process.env.SNAPDELTA_SERVER_LOG ?? null
+    summary = { mountpoint, pid: process.pid, allowOther: request.allowOther, logPath, generations: entries.map(entrySummary) }
+    await writeServerRecord({
+      pid: process.pid,
+      mountpoint,
+      startedAt: new Date().toISOString(),
+      logPath: logPath ?? undefined,
+      ...server.mount,
+    })
   } catch (err) {
     await tellParent({ type: 'error', name: (err as Error).name, message: (err as Error).message ?? String(err) })
     throw err
@@ -102,14 +113,15 @@ export async function serveInForeground(request: MountRequest): Promise<void> {
   await running.unmounted
   await closeEntries(entries)
   await removeServerRecord(running.mountpoint)
+  // Nothing went wrong, so nothing to read; after a crash the log stays, and the record says where.
+  if (summary.logPath) await removeServerLog(summary.logPath)
   // fuse-native keeps a libuv handle alive after the kernel has let go: exit explicitly.
   process.exit(ExitCode.ok)
 }
 
 /** Starts the server detached, waits for it to report, and returns leaving it running. */
 export async function mountInBackground(request: MountRequest): Promise<void> {
-  const logPath = await serverLogPath(await fsp.realpath(request.mountpoint).catch(() => request.mountpoint))
-  const log = await fsp.open(logPath, 'a')
+  const { logPath, file: log } = await openServerLog(await fsp.realpath(request.mountpoint).catch(() => request.mountpoint))
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...process.argv.slice(2), '--foreground'], {
     detached: true,
     stdio: ['ignore', log.fd, log.fd, 'ipc'],
@@ -203,6 +215,7 @@ function printSummary(summary: MountSummary, json: boolean): void {
       text += `  ${g.name}/: ERROR: ${g.message}\n`
     }
   }
+  if (summary.logPath) text += `server log: ${summary.logPath} (removed when the server exits cleanly)\n`
   text += `unmount with: snapdelta umount ${summary.mountpoint}\n`
   process.stdout.write(text)
 }

@@ -1,7 +1,8 @@
 import { promises as fsp } from 'fs'
 import path from 'path'
-import { spawnSync } from 'child_process'
-import { acquireLock, removeStaleLock } from '../../../src/backup/lock-file'
+import { spawn, spawnSync } from 'child_process'
+import { acquireLock, formatLockOwner, parseLockOwner, removeStaleLock } from '../../../src/backup/lock-file'
+import { readBootId, readStartTime } from '../../../src/backup/process-identity'
 import { LockedError } from '../../../src/errors'
 import { removeScratchRoot, scratchDir } from '../../helpers/tmp'
 
@@ -11,7 +12,7 @@ describe('acquireLock', () => {
   it('refuses a second holder while the first lives, and frees the lock on release', async () => {
     const lockPath = path.join(scratchDir('lock'), 'vg0-home.lock')
     const held = await acquireLock(lockPath, 'vg0/home')
-    expect((await fsp.readFile(lockPath, 'utf8')).trim()).toBe(String(process.pid))
+    expect(parseLockOwner(await fsp.readFile(lockPath, 'utf8'))).toEqual({ pid: process.pid, bootId: await readBootId(), startTime: await readStartTime(process.pid) })
     await expect(acquireLock(lockPath, 'vg0/home')).rejects.toThrow(LockedError)
     await expect(acquireLock(lockPath, 'vg0/home')).rejects.toThrow(`another snapdelta backup of vg0/home is running (pid ${process.pid}`)
     await held.release()
@@ -24,8 +25,61 @@ describe('acquireLock', () => {
     const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim()
     await fsp.writeFile(lockPath, `${dead}\n`)
     const held = await acquireLock(lockPath, 'vg0/home')
-    expect((await fsp.readFile(lockPath, 'utf8')).trim()).toBe(String(process.pid))
+    expect(parseLockOwner(await fsp.readFile(lockPath, 'utf8'))).toEqual({ pid: process.pid, bootId: await readBootId(), startTime: await readStartTime(process.pid) })
     await held.release()
+  })
+})
+
+describe('a lock naming a live process', () => {
+  // An unrelated process that lives through the test: its pid stands for one reused after a reboot.
+  let sleeper: ReturnType<typeof spawn>
+  let pid: number
+  beforeAll(() => {
+    sleeper = spawn('sleep', ['60'], { stdio: 'ignore' })
+    pid = sleeper.pid!
+  })
+  afterAll(() => {
+    sleeper.kill('SIGKILL')
+  })
+
+  async function lockNaming(owner: { bootId: string; startTime: number }): Promise<string> {
+    const lockPath = path.join(scratchDir('lock'), 'reused.lock')
+    await fsp.writeFile(lockPath, formatLockOwner({ pid, ...owner }))
+    return lockPath
+  }
+
+  it('is taken over when that pid started at another time than the owner did (reused pid)', async () => {
+    const lockPath = await lockNaming({ bootId: await readBootId(), startTime: (await readStartTime(pid))! + 1 })
+    const held = await acquireLock(lockPath, 'vg0/home')
+    expect(parseLockOwner(await fsp.readFile(lockPath, 'utf8'))?.pid).toBe(process.pid)
+    await held.release()
+  })
+
+  it('is taken over when it was taken before a reboot (another boot id)', async () => {
+    const lockPath = await lockNaming({ bootId: '00000000-0000-0000-0000-000000000000', startTime: (await readStartTime(pid))! })
+    const held = await acquireLock(lockPath, 'vg0/home')
+    await held.release()
+  })
+
+  it('is refused (exit 6) while that very process holds it', async () => {
+    const lockPath = await lockNaming({ bootId: await readBootId(), startTime: (await readStartTime(pid))! })
+    const refused = acquireLock(lockPath, 'vg0/home')
+    await expect(refused).rejects.toThrow(`another snapdelta backup of vg0/home is running (pid ${pid}, lock ${lockPath})`)
+    await expect(refused).rejects.toMatchObject({ exitCode: 6 })
+  })
+
+  it('in the old form, a bare pid, is refused as before', async () => {
+    const lockPath = path.join(scratchDir('lock'), 'old.lock')
+    await fsp.writeFile(lockPath, `${pid}\n`)
+    await expect(acquireLock(lockPath, 'vg0/home')).rejects.toThrow(LockedError)
+  })
+})
+
+describe('parseLockOwner', () => {
+  it('reads both forms and rejects what names no process', () => {
+    expect(parseLockOwner('123\n')).toEqual({ pid: 123 })
+    expect(parseLockOwner('{"pid":123,"bootId":"b","startTime":456}\n')).toEqual({ pid: 123, bootId: 'b', startTime: 456 })
+    for (const text of ['', '0\n', '-5', 'abc', '{"pid":"123"}', '{"bootId":"b"}']) expect(parseLockOwner(text)).toBeNull()
   })
 })
 
@@ -34,7 +88,7 @@ describe('removeStaleLock', () => {
     const lockPath = path.join(scratchDir('lock'), 'raced.lock')
     // What this run read as stale was pid 999999; by now another live run owns the lock.
     await fsp.writeFile(lockPath, `${process.pid}\n`)
-    await removeStaleLock(lockPath, 999999)
+    await removeStaleLock(lockPath, '999999\n')
     expect((await fsp.readFile(lockPath, 'utf8')).trim()).toBe(String(process.pid))
     expect((await fsp.readdir(path.dirname(lockPath))).sort()).toEqual(['raced.lock'])
   })
@@ -42,7 +96,7 @@ describe('removeStaleLock', () => {
   it('removes the lock the dead owner left, and nothing else', async () => {
     const lockPath = path.join(scratchDir('lock'), 'dead.lock')
     await fsp.writeFile(lockPath, '999999\n')
-    await removeStaleLock(lockPath, 999999)
+    await removeStaleLock(lockPath, '999999\n')
     expect(await fsp.readdir(path.dirname(lockPath))).toEqual([])
   })
 })

@@ -24,6 +24,17 @@ describe('state file', () => {
     expect(await fsp.readdir(dir)).toEqual(['vg0-home.json'])
   })
 
+  it('replaces a symlink planted at its temporary name instead of writing through it', async () => {
+    const dir = scratchDir('state')
+    const victim = path.join(dir, 'victim')
+    await fsp.writeFile(victim, 'keep\n')
+    const file = path.join(dir, 'vg0-home.json')
+    await fsp.symlink(victim, `${file}.tmp-${process.pid}`)
+    await writeState(file, state)
+    expect(await fsp.readFile(victim, 'utf8')).toBe('keep\n')
+    expect(await readState(file)).toEqual(state)
+  })
+
   it('refuses a torn or foreign file with a message saying how to start over', async () => {
     const file = path.join(scratchDir('state'), 'x.json')
     await fsp.writeFile(file, '{"version":1,')
