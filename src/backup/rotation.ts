@@ -256,7 +256,7 @@ class Increment {
       } else {
         runs = wholeDeviceRuns(next.lv.chunkSizeBytes, snapshot.sizeBytes)
       }
-      await this.transfer(snapshotRunsSource(snapshot, runs), `${mode} ${next.lv.name}`)
+      await this.transfer(snapshotRunsSource(snapshot, runs, { name: next.lv.name, uuid: next.lv.uuid }), `${mode} ${next.lv.name}`)
       return mode
     } finally {
       await snapshot.close()

@@ -3,6 +3,7 @@
 import { GenerationSource } from '../copy/generation-source'
 import { BlockSource } from '../io/block-source'
 import { ChunkRuns, chunkRunsFromByteRanges } from '../map/chunk-runs'
+import { SnapshotIdentity, UNKNOWN_SNAPSHOT } from '../generation/generation-identity'
 
 // ChunkRuns counts a run's length in 32-bit chunks: cut the volume into runs of at most this.
 const MAX_RUN_BYTES = 2 ** 40
@@ -16,14 +17,15 @@ export function wholeDeviceRuns(chunkSizeBytes: number, deviceSizeBytes: number)
   return chunkRunsFromByteRanges(chunkSizeBytes, deviceSizeBytes, ranges)
 }
 
-/** A source that reads `runs` straight from `snapshot`. */
-export function snapshotRunsSource(snapshot: BlockSource, runs: ChunkRuns): GenerationSource {
+/** A source that reads `runs` straight from `snapshot` (snapshot `to`); it starts from no known snapshot. */
+export function snapshotRunsSource(snapshot: BlockSource, runs: ChunkRuns, to: SnapshotIdentity): GenerationSource {
   return {
     description: snapshot.path,
     runs,
     readChanged: (target, offsetBytes) => snapshot.readInto(target, offsetBytes),
     full: snapshot,
     inputs: snapshot.identity ? [{ path: snapshot.path, identity: snapshot.identity }] : [],
+    identities: { from: UNKNOWN_SNAPSHOT, to },
     close: async () => {},
   }
 }

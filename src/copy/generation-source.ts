@@ -12,6 +12,7 @@ import { identityOfPath, NamedIdentity } from '../io/device-identity'
 import { readTextFile } from '../io/read-text-file'
 import { ChunkRuns, chunkRunsFromByteRanges } from '../map/chunk-runs'
 import { Generation } from '../generation/generation'
+import { GenerationIdentities, SnapshotIdentity, UNKNOWN_SNAPSHOT } from '../generation/generation-identity'
 import { changedFileName, parseChangedFileName, parseChunksMap } from '../format/chunks-map-text'
 import { DeviceIoError, InvalidInputError, ioError } from '../errors'
 import { confirmedMountedSnapshot, MAX_INFO_JSON_BYTES } from './mounted-snapshot'
@@ -31,6 +32,8 @@ export interface GenerationSource {
   readonly full: BlockSource | undefined
   /** Every file or device the generation is read from or names (snapshot, COW, images): never a TARGET. */
   readonly inputs: readonly NamedIdentity[]
+  /** The snapshot the delta starts from and the one it leads to, as far as known. */
+  readonly identities: GenerationIdentities
   close(): Promise<void>
 }
 
@@ -42,6 +45,7 @@ export function sourceFromGeneration(generation: Generation): GenerationSource {
     readChanged: (target, offsetBytes) => generation.snapshot.readInto(target, offsetBytes),
     full: generation.snapshot,
     inputs: generationInputs(generation),
+    identities: generation.identities,
     close: async () => {},
   }
 }
@@ -68,7 +72,7 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
     throw new InvalidInputError(`${dir} is not a generation directory: cannot read ${mapPath}: ${(err as Error).message}`, { cause: err })
   }
   const runs = runsFromChunksMap(map.text, mapPath)
-  const named = await namedInputs(dir)
+  const { named, identities } = await readInfo(dir)
   // Checked first: with the snapshot at hand, full.img and delta.img are not needed.
   const snapshot = await confirmedMountedSnapshot(dir, map.stats.dev, runs.deviceSizeBytes)
   if (snapshot) {
@@ -78,6 +82,7 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
       readChanged: (target, offsetBytes) => snapshot.readInto(target, offsetBytes),
       full: snapshot,
       inputs: [{ path: snapshot.path, identity: snapshot.identity }, ...named],
+      identities,
       close: () => snapshot.close(),
     }
   }
@@ -99,6 +104,7 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
       readChanged: (target, offsetBytes) => delta.readInto(target, offsetBytes),
       full,
       inputs: [...images, ...named],
+      identities,
       close: async () => {
         await Promise.all([delta.close(), full?.close()])
       },
@@ -114,6 +120,7 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
     readChanged: (target, offsetBytes) => readFromChangedFile(files, runs, target, offsetBytes),
     full,
     inputs: [...images, ...named],
+    identities,
     close: async () => {
       await full?.close()
     },
@@ -121,26 +128,36 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
 }
 
 /**
- * The snapshot and COW that info.json names, if it does and they exist. Only
- * ever used to refuse a TARGET, so an info.json copied or written by anyone
- * is good enough for that: it can make snapdelta refuse more, never write more.
+ * What info.json says of the generation: the snapshot and COW it names, and
+ * the identities of its two ends. The paths are only ever used to refuse a
+ * TARGET, so an info.json copied or written by anyone is good enough for
+ * that: it can make snapdelta refuse more, never write more. The identities
+ * are checked against a history; the content check guards the rest.
  */
-async function namedInputs(dir: string): Promise<NamedIdentity[]> {
-  let info: { snapshotPath?: unknown; cowPath?: unknown } | null
+async function readInfo(dir: string): Promise<{ named: NamedIdentity[]; identities: GenerationIdentities }> {
+  const unknown = { named: [], identities: { from: UNKNOWN_SNAPSHOT, to: UNKNOWN_SNAPSHOT } }
+  let info: { snapshotPath?: unknown; cowPath?: unknown; from?: unknown; to?: unknown } | null
   try {
     info = JSON.parse((await readTextFile(path.join(dir, 'info.json'), MAX_INFO_JSON_BYTES)).text)
   } catch (err) {
     debug('%s: no usable info.json (%s)', dir, (err as Error).message)
-    return []
+    return unknown
   }
-  if (typeof info !== 'object' || info === null) return []
+  if (typeof info !== 'object' || info === null) return unknown
   const named: NamedIdentity[] = []
   for (const candidate of [info.snapshotPath, info.cowPath]) {
     if (typeof candidate !== 'string') continue
     const identity = await identityOfPath(candidate)
     if (identity) named.push({ path: candidate, identity })
   }
-  return named
+  return { named, identities: { from: snapshotIdentityOf(info.from), to: snapshotIdentityOf(info.to) } }
+}
+
+// A {name, uuid} object of info.json; anything else is an unknown snapshot.
+function snapshotIdentityOf(value: unknown): SnapshotIdentity {
+  const v = value as { name?: unknown; uuid?: unknown } | null
+  if (typeof v !== 'object' || v === null) return UNKNOWN_SNAPSHOT
+  return { name: typeof v.name === 'string' ? v.name : null, uuid: typeof v.uuid === 'string' ? v.uuid : null }
 }
 
 /** Parses chunks.map text into runs; the device size comes from its device_size_bytes header. */

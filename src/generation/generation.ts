@@ -7,6 +7,7 @@ import { BlockSource } from '../io/block-source'
 import { FileSource } from '../io/file-source'
 import { parseCowHeader, SNAP_MAGIC, SNAPSHOT_DISK_VERSION, COW_HEADER_BYTES } from '../format/cow-header'
 import { InvalidInputError } from '../errors'
+import { GenerationIdentities } from './generation-identity'
 
 export interface GenerationSpec {
   /** COW device (or image) of the older snapshot S1. */
@@ -15,10 +16,14 @@ export interface GenerationSpec {
   snapshotPath: string
   /** Directory name; default: the snapshot's base name. */
   name?: string
+  /** The older snapshot's name (what the backup holds), when it cannot be found from the devices. */
+  baseName?: string
 }
 
 export interface Generation {
   readonly name: string
+  /** The snapshot the delta starts from and the one it leads to. */
+  readonly identities: GenerationIdentities
   readonly cowPath: string
   readonly snapshotPath: string
   readonly table: ExceptionTable
@@ -41,8 +46,10 @@ export async function openGeneration(spec: GenerationSpec): Promise<Generation> 
   try {
     await refuseCowAsSnapshot(snapshot, spec.cowPath)
     const runs = runsForSnapshot(table, spec.snapshotPath, snapshot.sizeBytes)
+    const name = spec.name ?? defaultGenerationName(spec.snapshotPath)
     return {
-      name: spec.name ?? defaultGenerationName(spec.snapshotPath),
+      name,
+      identities: { from: { name: spec.baseName ?? null, uuid: null }, to: { name, uuid: null } },
       cowPath: spec.cowPath,
       snapshotPath: spec.snapshotPath,
       table,

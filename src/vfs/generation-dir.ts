@@ -39,6 +39,8 @@ export function generationInfo({ generation, mountedAt }: GenerationContext): Re
   return {
     name: generation.name,
     kind: 'delta',
+    from: generation.identities.from,
+    to: generation.identities.to,
     chunkSizeBytes: runs.chunkSizeBytes,
     deviceSizeBytes: runs.deviceSizeBytes,
     changedChunks: runs.changedChunks,

@@ -3,6 +3,7 @@
 import { GenerationSource } from '../../../src/copy/generation-source'
 import { ChunkRuns, chunkRunsFromByteRanges } from '../../../src/map/chunk-runs'
 import { MemorySource } from '../vfs/memory-source'
+import { UNKNOWN_SNAPSHOT } from '../../../src/generation/generation-identity'
 
 /** The source for `snapshot` with runs given as [offset, length] byte ranges. */
 export function memoryGenerationSource(
@@ -18,6 +19,7 @@ export function memoryGenerationSource(
     readChanged: (target, offsetBytes) => memory.readInto(target, offsetBytes),
     full: memory,
     inputs: [],
+    identities: { from: UNKNOWN_SNAPSHOT, to: UNKNOWN_SNAPSHOT },
     close: async () => {},
     memory,
   }
