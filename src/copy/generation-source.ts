@@ -34,6 +34,12 @@ export interface GenerationSource {
   readonly inputs: readonly NamedIdentity[]
   /** The snapshot the delta starts from and the one it leads to, as far as known. */
   readonly identities: GenerationIdentities
+  /**
+   * Fills `target` with the OLD snapshot's bytes at `offsetBytes` (inside one
+   * run): what a backup holding the base has there. Present only where the
+   * source can read them (it has the old snapshot's COW).
+   */
+  readonly readOld?: (target: Buffer, offsetBytes: number) => Promise<void>
   close(): Promise<void>
 }
 
