@@ -18,7 +18,7 @@ import { dmName, formatVolumeRef, VolumeRef } from '../lvm/volume-ref'
 import { ChunkRuns } from '../map/chunk-runs'
 import { formatBytes } from '../units'
 import { crashPoint } from './crash-hook'
-import { acquireLock } from './lock-file'
+import { acquireLock } from '../io/lock-file'
 import { ensureStateDir } from './state-dir'
 import { RemoteTarget, sendToRemote } from './remote-target'
 import { findDifferingBlocks } from './resync'
@@ -67,7 +67,7 @@ export async function runBackup(opts: BackupOptions): Promise<BackupSummary> {
   }
   await ensureStateDir(opts.stateDir)
   const key = dmName(opts.volume)
-  const lock = await acquireLock(path.join(opts.stateDir, `${key}.lock`), formatVolumeRef(opts.volume))
+  const lock = await acquireLock(path.join(opts.stateDir, `${key}.lock`), `backup of ${formatVolumeRef(opts.volume)}`)
   try {
     return await new Increment(opts, path.join(opts.stateDir, `${key}.json`)).run()
   } finally {

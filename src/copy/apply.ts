@@ -34,7 +34,7 @@ export async function applyToTarget(
     })
     await syncTarget(target)
   } finally {
-    await target.handle.close()
+    await target.close()
   }
   return {
     target: targetPath,

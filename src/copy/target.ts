@@ -6,17 +6,21 @@ import { openDataFile } from '../io/open-data-file'
 import { findSameFile, identityOf, NamedIdentity } from '../io/device-identity'
 import { DeviceIoError, InvalidInputError, ioError } from '../errors'
 import { formatBytes } from '../units'
+import { lockTarget } from './target-lock'
 
 export interface Target {
   readonly path: string
   readonly sizeBytes: number
   readonly handle: fsp.FileHandle
+  /** Closes TARGET and, opened for writing, releases its write lock. */
+  close(): Promise<void>
 }
 
 /**
  * Opens TARGET for writing (or reading) and checks, before anything is
  * written, that it is none of `inputs` (the generation's own sources) and
- * has exactly the snapshot's size.
+ * has exactly the snapshot's size. For writing it also takes TARGET's write
+ * lock (target-lock.ts): a second writer is refused with exit 6.
  */
 export async function openTarget(
   targetPath: string,
@@ -41,7 +45,19 @@ export async function openTarget(
           `(${formatBytes(expectedSizeBytes)}): ${mode === 'write' ? 'refusing to write' : 'not comparing'}; the backup must be exactly the snapshot's size`,
       )
     }
-    return { path: targetPath, sizeBytes, handle }
+    const lock = mode === 'write' ? await lockTarget(targetPath, identityOf(stats)) : undefined
+    return {
+      path: targetPath,
+      sizeBytes,
+      handle,
+      close: async () => {
+        try {
+          await handle.close()
+        } finally {
+          await lock?.release()
+        }
+      },
+    }
   } catch (err) {
     await handle.close()
     throw err

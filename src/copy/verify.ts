@@ -66,7 +66,7 @@ async function compareWithTarget(
     })
     return report
   } finally {
-    await target.handle.close()
+    await target.close()
   }
 }
 

@@ -5,9 +5,8 @@
 // and files are only ever created new in it (src/io/private-file.ts).
 import { createHash } from 'crypto'
 import { constants, promises as fsp } from 'fs'
-import os from 'os'
 import path from 'path'
-import { ensurePrivateDir } from '../io/private-dir'
+import { ensureRuntimeDir, runtimeDir } from '../io/runtime-dir'
 import { openReplacing, writeFileReplacing } from '../io/private-file'
 
 export interface ServerRecord {
@@ -18,23 +17,6 @@ export interface ServerRecord {
   /** The kernel's mount id and device (src/fuse/mount-table.ts): find the record after the mount moved. */
   mountId?: number
   device?: string
-}
-
-/** /run/snapdelta for root, else $XDG_RUNTIME_DIR/snapdelta, else a per-user folder in the temp dir. */
-export function runtimeDir(): string {
-  const uid = process.getuid?.() ?? 0
-  if (uid === 0) return '/run/snapdelta'
-  if (process.env.XDG_RUNTIME_DIR) return path.join(process.env.XDG_RUNTIME_DIR, 'snapdelta')
-  return path.join(os.tmpdir(), `snapdelta-${uid}`)
-}
-
-/** Creates the runtime dir, or refuses one that another user could fill with symlinks. */
-export async function ensureRuntimeDir(): Promise<string> {
-  const dir = runtimeDir()
-  const instead = process.env.XDG_RUNTIME_DIR || process.getuid?.() === 0 ? '' : ', or set XDG_RUNTIME_DIR to a directory only you can write'
-  const remedy = `remove it (snapdelta then creates it with mode 0700)${instead}`
-  await ensurePrivateDir(dir, { what: 'runtime directory', remedy })
-  return dir
 }
 
 /** Base path (without extension) of the files kept for `mountpoint`. */

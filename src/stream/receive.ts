@@ -73,7 +73,7 @@ export async function receiveStream(
     }
     throw err
   } finally {
-    await target.handle.close()
+    await target.close()
   }
   return {
     target: targetPath,

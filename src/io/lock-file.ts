@@ -1,5 +1,6 @@
-// One backup at a time per volume: a lock file naming its owner by pid, boot id
-// and the pid's start time (src/backup/process-identity.ts), so a lock left
+// One run at a time per volume (backup) and per TARGET (apply, receive,
+// backup): a lock file naming its owner by pid, boot id and the pid's start
+// time (process-identity.ts), so a lock left
 // before a reboot or by a process whose pid was since reused is stale and taken
 // over, like one whose owner died. Node has no flock(2), so both steps are
 // built from atomic file operations: link(2) creates the lock with its content
@@ -8,15 +9,15 @@
 import { randomBytes } from 'crypto'
 import { promises as fsp } from 'fs'
 import { LockedError, ioError } from '../errors'
-import { createNewFile } from '../io/private-file'
+import { createNewFile } from './private-file'
 import { currentProcessIdentity, isStillRunning, ProcessIdentity } from './process-identity'
 
 export interface HeldLock {
   release(): Promise<void>
 }
 
-/** Takes the lock at `lockPath` or throws LockedError naming the running owner. */
-export async function acquireLock(lockPath: string, what: string): Promise<HeldLock> {
+/** Takes the lock at `lockPath` or throws LockedError naming the running owner; `activity` names what it guards: "backup of vg0/home". */
+export async function acquireLock(lockPath: string, activity: string): Promise<HeldLock> {
   const me = formatLockOwner(await currentProcessIdentity())
   // A few attempts: each lost race with another starting run is one attempt.
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -25,12 +26,12 @@ export async function acquireLock(lockPath: string, what: string): Promise<HeldL
     if (text === undefined) continue
     const owner = parseLockOwner(text)
     if (owner !== null && (await isStillRunning(owner))) {
-      throw new LockedError(`another snapdelta backup of ${what} is running (pid ${owner.pid}, lock ${lockPath}); try again when it has finished`)
+      throw new LockedError(`another snapdelta ${activity} is running (pid ${owner.pid}, lock ${lockPath}); try again when it has finished`)
     }
     // The owner died without releasing (kill -9, power loss): the state file says how far it got.
     await removeStaleLock(lockPath, text)
   }
-  throw new LockedError(`cannot take the lock ${lockPath} for ${what}: another run keeps taking it`)
+  throw new LockedError(`cannot take the lock ${lockPath} for the ${activity}: another run keeps taking it`)
 }
 
 /** The lock's content for `owner`: one line of JSON. */
