@@ -36,11 +36,11 @@ export class HistoryView {
     return new HistoryView(history, target, history.generations(), undos)
   }
 
-  /** The content TARGET had at generation `seq`. Closing it leaves the view open. */
-  reconstruct(seq: number): BlockSource {
+  /** The content TARGET had at generation `seq`. Its close() runs `onClose` (by default nothing: the view stays open). */
+  reconstruct(seq: number, onClose?: () => Promise<void>): BlockSource {
     const k = this.indexOf(seq)
     const layers = this.undos.slice(k + 1) as UndoFile[]
-    return new ReconstructedSource(`${this.history.dir} generation ${seq}`, layers, this.target)
+    return new ReconstructedSource(`${this.history.dir} generation ${seq}`, layers, this.target, onClose)
   }
 
   /** What generation `seq` overwrote (from its undo record); undefined for the oldest. */
@@ -72,8 +72,7 @@ export class HistoryView {
 export async function reconstruct(history: History, seq: number, target: BlockSource): Promise<BlockSource> {
   const view = await HistoryView.open(history, target)
   try {
-    const source = view.reconstruct(seq)
-    return { path: source.path, sizeBytes: source.sizeBytes, readInto: (b, o) => source.readInto(b, o), close: () => view.close() }
+    return view.reconstruct(seq, () => view.close())
   } catch (err) {
     await view.close()
     throw err
