@@ -14,6 +14,7 @@ import { registerSend } from './commands/send'
 import { registerReceive } from './commands/receive'
 import { registerList } from './commands/list'
 import { registerBackup } from './commands/backup'
+import { registerHistory } from './commands/history'
 
 const debug = createDebug('snapdelta:cli')
 
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerReceive(program)
   registerList(program)
   registerBackup(program)
+  registerHistory(program)
   return program
 }
 

@@ -3,6 +3,7 @@
 // (no usable table, e.g. the first backup of a volume), and an error entry
 // that explains why a generation cannot be served.
 import { BlockSource } from '../io/block-source'
+import { ChunkRuns } from '../map/chunk-runs'
 import { Generation } from '../generation/generation'
 import { UsageError } from '../errors'
 import { generationDir } from './generation-dir'
@@ -10,6 +11,8 @@ import { VfsDir, VfsNode } from './node'
 import { fullImageFile } from './snapshot-range-file'
 import { StaticDir } from './static-dir'
 import { TextFile } from './text-file'
+import { ChunksMapFile } from './chunks-map-file'
+import { ChangedDir } from './changed-dir'
 
 /** A generation with a valid exception table: the whole delta tree. */
 export interface DeltaEntry {
@@ -24,6 +27,8 @@ export interface FullEntry {
   snapshot: BlockSource
   /** Facts shown in info.json (why there is no delta, sources, ...). */
   info: Record<string, unknown>
+  /** What this generation changed, when known without a COW (a history's undo record): adds chunks.map and changed/. */
+  changes?: { runs: ChunkRuns; cowPath: string; snapshotPath: string }
 }
 
 /** A generation that cannot be served: a directory with ERROR.txt and no images. */
@@ -77,8 +82,15 @@ function entryDir(entry: RootEntry, mountedAt: Date): VfsNode {
       return generationDir({ generation: entry.generation, mountedAt })
     case 'full': {
       const info = { name: entry.name, kind: 'full', ...entry.info, deviceSizeBytes: entry.snapshot.sizeBytes, mountedAt: mountedAt.toISOString() }
+      const { changes, snapshot } = entry
       return new StaticDir([
-        ['full.img', () => fullImageFile(entry.snapshot)],
+        ['full.img', () => fullImageFile(snapshot)],
+        ...(changes
+          ? ([
+              ['chunks.map', () => new ChunksMapFile(changes.runs, changes)],
+              ['changed', () => new ChangedDir(changes.runs, snapshot)],
+            ] as const)
+          : []),
         ['info.json', () => new TextFile(JSON.stringify(info, null, 2) + '\n')],
       ])
     }

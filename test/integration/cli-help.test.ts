@@ -6,13 +6,19 @@ import { runCli } from '../helpers/cli'
 const names = buildProgram().commands.map((c) => c.name())
 
 test('the command list is complete', () => {
-  expect(names.sort()).toEqual(['apply', 'backup', 'demo', 'list', 'map', 'mount', 'receive', 'send', 'umount', 'verify'])
+  expect(names.sort()).toEqual(['apply', 'backup', 'demo', 'history', 'list', 'map', 'mount', 'receive', 'send', 'umount', 'verify'])
 })
 
 test.each(names)('snapdelta %s --help', async (name) => {
   const result = await runCli([name, '--help'])
   expect(result.exitCode).toBe(0)
   expect(result.stdout).toMatch(new RegExp(`^Usage: snapdelta ${name} `))
+})
+
+test.each(['list', 'prune'])('snapdelta history %s --help', async (name) => {
+  const result = await runCli(['history', name, '--help'])
+  expect(result.exitCode).toBe(0)
+  expect(result.stdout).toMatch(new RegExp(`^Usage: snapdelta history ${name} `))
 })
 
 test('snapdelta --help lists the commands and the exit codes; an unknown command is a usage error', async () => {

@@ -7,6 +7,7 @@ import { mountInBackground, serveInForeground } from '../mount/server'
 
 interface MountCliOptions {
   lv?: string
+  history?: string
   foreground?: boolean
   allowOther?: boolean
   mkdir?: boolean
@@ -34,6 +35,7 @@ export function registerMount(program: Command): void {
     .option('--snapshot <path>', 'the newer snapshot (e.g. /dev/mapper/vg-snap2), never the live origin', record('snapshot'))
     .option('--name <name>', "the generation's directory name (default: the snapshot's base name)", record('name'))
     .option('--lv <VG/LV>', "instead of --cow/--snapshot: one generation per pair of the volume's snapshots, oldest first, plus the newest in full")
+    .option('--history <dir>', 'instead of --cow/--snapshot/--lv: one directory NNNN-NAME per generation a history directory can restore (full.img, chunks.map, changed/, info.json)')
     .option('--foreground', 'stay attached; Ctrl-C or SIGTERM unmounts and exits')
     .option('--allow-other', 'let every user read the mount (default: only the mounting user)')
     .option('--mkdir', 'create MOUNTPOINT if it does not exist')
@@ -43,6 +45,7 @@ export function registerMount(program: Command): void {
         mountpoint: path.resolve(mountpoint),
         generations: opts.lv && groupOptions.length === 0 ? [] : pairGenerationOptions(groupOptions),
         lv: opts.lv,
+        history: opts.history,
         allowOther: !!opts.allowOther,
         mkdir: !!opts.mkdir,
         json: !!opts.json,

@@ -6,6 +6,7 @@ import { defaultGenerationName, GenerationSpec, openGeneration } from '../../gen
 import { checkGenerationName, RootEntry } from '../../vfs/root-dir'
 import { lvMountEntries } from '../../lvm/lv-generations'
 import { parseVolumeRef } from '../../lvm/volume-ref'
+import { historyMountEntries } from '../../history/history-mount-entries'
 
 export interface MountRequest {
   mountpoint: string
@@ -13,6 +14,8 @@ export interface MountRequest {
   generations: GenerationSpec[]
   /** --lv VG/LV: the generations come from the volume's LVM snapshots instead. */
   lv?: string
+  /** --history DIR: the generations of a history directory instead. */
+  history?: string
   allowOther: boolean
   mkdir: boolean
   json: boolean
@@ -58,6 +61,10 @@ export function pairGenerationOptions(options: ReadonlyArray<['cow' | 'snapshot'
 
 /** Opens and validates every generation of the request; closes them all if any fails. */
 export async function resolveMountEntries(request: MountRequest): Promise<RootEntry[]> {
+  if (request.history) {
+    if (request.lv || request.generations.length > 0) throw new UsageError('give either --history or --cow/--snapshot groups or --lv, not several')
+    return historyMountEntries(path.resolve(request.history), `mount ${request.mountpoint}`)
+  }
   if (request.lv) {
     if (request.generations.length > 0) throw new UsageError('give either --lv or --cow/--snapshot groups, not both')
     return lvMountEntries(parseVolumeRef(request.lv))
