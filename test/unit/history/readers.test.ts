@@ -4,7 +4,7 @@ import { promises as fsp } from 'fs'
 import path from 'path'
 import { liveReaders, registerReader } from '../../../src/history/readers'
 import { ensureHistoryDir } from '../../../src/history/history-dir-check'
-import { readBootId, readStartTime } from '../../../src/backup/process-identity'
+import { readBootId, readStartTime } from '../../../src/io/process-identity'
 import { scratchDir, removeScratchRoot } from '../../helpers/tmp'
 
 afterAll(() => removeScratchRoot())
