@@ -8,18 +8,13 @@ import { randomBytes } from 'crypto'
 import { InvalidInputError, ioError } from '../errors'
 import { createNewFile } from '../io/private-file'
 import { syncDir, UndoFileFacts } from './undo-file'
+import { describeSnapshot, SnapshotIdentity } from '../generation/generation-identity'
 
 export const HISTORY_FORMAT = 'snapdelta-history'
 export const HISTORY_VERSION = 1
 export const INDEX_FILE = 'history.json'
 // history.json of 100 000 generations is about 50 MB; more is not an index snapdelta wrote.
 const MAX_INDEX_BYTES = 64 * 1024 * 1024
-
-/** Which snapshot a generation is: its name and LVM UUID, where known. */
-export interface GenerationIdentity {
-  name: string | null
-  uuid: string | null
-}
 
 export interface TargetRecord {
   /** As given when the history was created. */
@@ -32,8 +27,8 @@ export interface TargetRecord {
 export interface GenerationRecord {
   seq: number
   /** null for the oldest: what TARGET held when the history starts. */
-  from: GenerationIdentity | null
-  to: GenerationIdentity
+  from: SnapshotIdentity | null
+  to: SnapshotIdentity
   appliedAt: string
   runs: number
   changedBytes: number
@@ -50,16 +45,10 @@ export interface HistoryIndex {
   pending: GenerationRecord | null
 }
 
-/** Same generation: by UUID when both have one, else by name. */
-export function sameGeneration(a: GenerationIdentity, b: GenerationIdentity): boolean {
-  if (a.uuid !== null && b.uuid !== null) return a.uuid === b.uuid
-  return a.name !== null && a.name === b.name
-}
 
-/** "name (uuid)" for messages. */
-export function describeGeneration(g: GenerationIdentity | null): string {
-  if (!g) return 'nothing recorded'
-  return `${g.name ?? '(unnamed)'}${g.uuid ? ` (uuid ${g.uuid})` : ''}`
+/** A recorded identity for messages; null is a generation with nothing recorded. */
+export function describeGeneration(g: SnapshotIdentity | null): string {
+  return g ? describeSnapshot(g) : 'nothing recorded'
 }
 
 /** Parses history.json text; refuses anything but a complete index of a version this snapdelta reads. */
@@ -111,7 +100,7 @@ function checkGeneration(value: unknown, where: string, bad: (what: string) => E
   return { seq: g.seq, from, to, appliedAt: g.appliedAt, runs: g.runs, changedBytes: g.changedBytes, undo }
 }
 
-function checkIdentity(value: unknown, where: string, bad: (what: string) => Error): GenerationIdentity {
+function checkIdentity(value: unknown, where: string, bad: (what: string) => Error): SnapshotIdentity {
   const v = value as Record<string, unknown>
   const ok = (x: unknown) => x === null || typeof x === 'string'
   if (!isObject(v) || !ok(v.name) || !ok(v.uuid) || (v.name === null && v.uuid === null)) throw bad(`${where} must be { name, uuid } with at least one a string`)

@@ -6,10 +6,11 @@
 // as it was before or after the step, never in between.
 import { InvalidInputError, UsageError } from '../errors'
 import { ChunkRuns } from '../map/chunk-runs'
+import { knownSame, SnapshotIdentity } from '../generation/generation-identity'
 import { checkHistoryDir, ensureHistoryDir } from './history-dir-check'
 import {
-  describeGeneration, GenerationIdentity, GenerationRecord, HISTORY_FORMAT, HISTORY_VERSION, HistoryIndex,
-  readHistoryIndex, sameGeneration, TargetRecord, writeHistoryIndex,
+  describeGeneration, GenerationRecord, HISTORY_FORMAT, HISTORY_VERSION, HistoryIndex,
+  readHistoryIndex, TargetRecord, writeHistoryIndex,
 } from './history-index'
 import { removeUnreferenced, undoPath } from './history-files'
 import { ReadOld, UndoFile, writeUndoFile } from './undo-file'
@@ -17,8 +18,8 @@ import { describeTarget, TargetFacts } from './target-identity'
 
 export interface BeginGenerationOptions {
   /** What the delta starts from: must be what TARGET holds (current()). */
-  from: GenerationIdentity
-  to: GenerationIdentity
+  from: SnapshotIdentity
+  to: SnapshotIdentity
   /** What the write will overwrite on TARGET. */
   runs: ChunkRuns
   /** TARGET's current content (or the old snapshot's), read before anything is written. */
@@ -46,7 +47,7 @@ export class History {
   }
 
   /** The generation TARGET holds (the newest committed one). */
-  current(): GenerationIdentity {
+  current(): SnapshotIdentity {
     return this.newest().to
   }
 
@@ -70,7 +71,7 @@ export class History {
     const { from, to, runs } = options
     const pending = this.index.pending
     if (pending) {
-      if (pending.from && sameGeneration(pending.from, from) && sameGeneration(pending.to, to)) {
+      if (pending.from && knownSame(pending.from, from) && knownSame(pending.to, to)) {
         await (await this.openUndo(pending)).close()
         return pending
       }
@@ -79,7 +80,7 @@ export class History {
           `finish that write first (apply the delta ${describeGeneration(pending.from)} -> ${describeGeneration(pending.to)} again), not ${describeGeneration(from)} -> ${describeGeneration(to)}`,
       )
     }
-    if (!sameGeneration(from, this.current())) {
+    if (!knownSame(from, this.current())) {
       throw new InvalidInputError(
         `${this.dir}: the delta starts from ${describeGeneration(from)}, but ${this.target.path} holds ${describeGeneration(this.current())}: ` +
           'apply the deltas in order, starting from the generation the target holds',
@@ -171,7 +172,7 @@ export async function openRecordedHistory(dir: string): Promise<History> {
 }
 
 /** Starts a history of `target` in `dir` (created 0700 if missing), TARGET holding `base`; refuses a dir that has one. */
-export async function createHistory(dir: string, options: { target: TargetFacts; base: GenerationIdentity }): Promise<History> {
+export async function createHistory(dir: string, options: { target: TargetFacts; base: SnapshotIdentity }): Promise<History> {
   await ensureHistoryDir(dir)
   if (await readHistoryIndex(dir)) throw new InvalidInputError(`${dir} already holds a history: open it instead, or give an empty directory`)
   const { target, base } = options
