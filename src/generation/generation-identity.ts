@@ -32,9 +32,9 @@ export function knownSame(a: SnapshotIdentity, b: SnapshotIdentity): boolean {
   return false
 }
 
-/** "home-snap2 (LVM-...)" or "an unknown snapshot", for messages. */
+/** "home-snap2 (uuid ...)" or "an unknown snapshot", for messages. */
 export function describeSnapshot(s: SnapshotIdentity): string {
   if (s.name === null && s.uuid === null) return 'an unknown snapshot'
-  if (s.uuid === null) return `"${s.name}"`
-  return s.name === null ? `UUID ${s.uuid}` : `"${s.name}" (UUID ${s.uuid})`
+  if (s.uuid === null) return `${s.name}`
+  return s.name === null ? `uuid ${s.uuid}` : `${s.name} (uuid ${s.uuid})`
 }
