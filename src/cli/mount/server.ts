@@ -14,6 +14,7 @@ import { openServerLog, removeServerLog, removeServerRecord, writeServerRecord }
 import { ensureRuntimeDir } from '../../io/runtime-dir'
 import { createRootDir, RootEntry, rootEntryName } from '../../vfs/root-dir'
 import { formatBytes } from '../../units'
+import { describeSnapshot, SnapshotIdentity } from '../../generation/generation-identity'
 import { formatJson } from '../output'
 import { closeEntries, MountRequest, resolveMountEntries } from './request'
 
@@ -182,6 +183,10 @@ function reviveError({ name, message }: { name: string; message: string }): Erro
 function entrySummary(entry: RootEntry): Record<string, unknown> {
   const name = rootEntryName(entry)
   if (entry.kind === 'error') return { name, kind: 'error', message: entry.message }
+  if (entry.kind === 'full' && entry.info.kind === 'history') {
+    const { seq, from, to, changedBytes } = entry.info
+    return { name, kind: 'history', seq, from, to, changedBytes, deviceSizeBytes: entry.snapshot.sizeBytes }
+  }
   if (entry.kind === 'full') return { name, kind: 'full', deviceSizeBytes: entry.snapshot.sizeBytes }
   const { generation } = entry
   return {
@@ -210,6 +215,11 @@ function printSummary(summary: MountSummary, json: boolean): void {
       text +=
         `  ${g.name}/: ${formatBytes(g.changedBytes as number)} changed in ${g.runs} runs ` +
         `of a ${formatBytes(g.deviceSizeBytes as number)} snapshot\n`
+    } else if (g.kind === 'history') {
+      const to = describeSnapshot(g.to as SnapshotIdentity)
+      const change = g.from ? `, ${formatBytes(g.changedBytes as number)} changed since ${describeSnapshot(g.from as SnapshotIdentity)}` : ', the oldest kept'
+      text += `  ${g.name}/: ${to}${change}
+`
     } else if (g.kind === 'full') {
       text += `  ${g.name}/: full copy only (${formatBytes(g.deviceSizeBytes as number)})\n`
     } else {
