@@ -15,7 +15,7 @@ import { readFully } from '../io/read-fully'
 export interface TargetCheck {
   /** The table's checksum: the end record covers it. */
   tableChecksum: Buffer
-  /** Runs whose every range already holds the new data. */
+  /** Runs whose every range already holds the new data (a run rewritten with the same data always does). */
   runsAlreadyNew: number
 }
 
@@ -60,9 +60,10 @@ export async function checkTargetContent(reader: ByteReader, streamName: string,
     changedBytes += entry.lengthBytes
     if (offending) continue
     const held = await hashRange(target, entry.offsetBytes, entry.lengthBytes, buffer)
-    // The old side first: a range the new snapshot left unchanged counts as the base.
+    // A range whose old and new bytes are the same (a rewrite of the same data) counts as already new: it is.
+    if (held.equals(entry.newSha256)) continue
     if (held.equals(entry.oldSha256)) run.allNew = false
-    else if (!held.equals(entry.newSha256)) offending = { runOffsetBytes: run.offsetBytes, entry }
+    else offending = { runOffsetBytes: run.offsetBytes, entry }
   }
   closeRun()
   const checksum = await reader.read(CHECK_TABLE_CHECKSUM_BYTES)

@@ -35,7 +35,7 @@ export interface ReceiveSummary {
   to: SnapshotIdentity
   /** True when TARGET's content was checked against the check table before the first write (version-2 deltas sent with the old snapshot at hand). */
   contentChecked: boolean
-  /** Runs that already held the new data (a stream received again, or after a cut); 0 when unchecked. */
+  /** Runs that already held the new data (a stream received again or after a cut, or rewritten with the same data); 0 when unchecked. */
   runsAlreadyNew: number
   records: number
   bytesWritten: number

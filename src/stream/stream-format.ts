@@ -91,11 +91,17 @@ export function streamIdentity(runs: ChunkRuns, ends?: Buffer): Buffer {
   return hasher.digest()
 }
 
-/** What a version-2 identity covers besides the runs: the kind code (4 bytes), then the from and to slots. */
-export function identityEnds(kind: StreamKind, from: SnapshotIdentity, to: SnapshotIdentity): Buffer {
-  const code = Buffer.alloc(4)
-  code.writeUInt32LE(KIND_CODE[kind])
-  return Buffer.concat([code, encodeSnapshotSlot(from), encodeSnapshotSlot(to)])
+/**
+ * What a version-2 identity covers besides the runs: the kind code and the
+ * flags (4 bytes each), then the from and to slots. With the flags in it, a
+ * stream stripped of its check table fails its first record's checksum
+ * before anything is written.
+ */
+export function identityEnds(kind: StreamKind, checkTable: boolean, from: SnapshotIdentity, to: SnapshotIdentity): Buffer {
+  const fields = Buffer.alloc(8)
+  fields.writeUInt32LE(KIND_CODE[kind], 0)
+  fields.writeUInt32LE(checkTable ? FLAG_CHECK_TABLE : 0, 4)
+  return Buffer.concat([fields, encodeSnapshotSlot(from), encodeSnapshotSlot(to)])
 }
 
 /** Builds a stream identity run by run: a receiver rebuilds it from the records it saw. */
@@ -132,7 +138,7 @@ export class IdentityHasher {
 
 /** The identity hasher for a stream with this header (version 1 or 2). */
 export function identityHasherFor(h: StreamHeader): IdentityHasher {
-  return new IdentityHasher(h.chunkSizeBytes, h.deviceSizeBytes, h.version >= 2 ? identityEnds(h.kind, h.from, h.to) : undefined)
+  return new IdentityHasher(h.chunkSizeBytes, h.deviceSizeBytes, h.version >= 2 ? identityEnds(h.kind, h.checkEntries !== null, h.from, h.to) : undefined)
 }
 
 export interface HeaderOptions {
@@ -154,6 +160,7 @@ export function headerForRuns(runs: ChunkRuns, options: HeaderOptions = {}): Str
   const from = v2 ? options.from ?? UNKNOWN_SNAPSHOT : UNKNOWN_SNAPSHOT
   const to = v2 ? options.to ?? UNKNOWN_SNAPSHOT : UNKNOWN_SNAPSHOT
   const maxRecordDataBytes = options.maxRecordDataBytes ?? MAX_RECORD_DATA_BYTES
+  const checkEntries = v2 ? options.checkEntries ?? null : null
   return {
     version,
     kind,
@@ -163,10 +170,10 @@ export function headerForRuns(runs: ChunkRuns, options: HeaderOptions = {}): Str
     records: recordsForRuns(runs, maxRecordDataBytes),
     changedBytes: runs.changedBytes,
     maxRecordDataBytes,
-    checkEntries: v2 ? options.checkEntries ?? null : null,
+    checkEntries,
     from,
     to,
-    identity: streamIdentity(runs, v2 ? identityEnds(kind, from, to) : undefined),
+    identity: streamIdentity(runs, v2 ? identityEnds(kind, checkEntries !== null, from, to) : undefined),
   }
 }
 

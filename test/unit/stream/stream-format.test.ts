@@ -105,11 +105,12 @@ test('names and UUIDs are bounded: 255 and 128 bytes fit, one more is refused; u
   expect(decodeSnapshotSlot(encodeSnapshotSlot({ name: null, uuid: null }))).toEqual({ name: null, uuid: null })
 })
 
-test('the version-2 identity covers the kind and both snapshots; a check entry round-trips', () => {
+test('the version-2 identity covers the kind, the check table flag and both snapshots; a check entry round-trips', () => {
   const other = headerForRuns(runs, { ...ends, from: { name: 'vg-snap0', uuid: 'LVM-aaaa' } })
   expect(other.identity).not.toEqual(v2().identity)
   expect(headerForRuns(runs, { ...ends, kind: 'full' }).identity).not.toEqual(headerForRuns(runs, ends).identity)
-  expect(v2().identity).toEqual(streamIdentity(runs, identityEnds('delta', ends.from, ends.to)))
+  expect(v2().identity).toEqual(streamIdentity(runs, identityEnds('delta', true, ends.from, ends.to)))
+  expect(headerForRuns(runs, ends).identity).not.toEqual(v2().identity)
   const entry = { offsetBytes: 65536, lengthBytes: 4096, oldSha256: Buffer.alloc(32, 1), newSha256: Buffer.alloc(32, 2) }
   expect(decodeCheckEntry(encodeCheckEntry(entry))).toEqual(entry)
 })
