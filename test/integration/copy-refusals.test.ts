@@ -25,6 +25,8 @@ beforeAll(async () => {
   files = await writeScenario(scratchDir('refusals'), spec)
   folder = path.join(scratchDir('copied-generation'), 'gen')
   await writeGenerationFolder(folder, files.cow1, files.snap2)
+  // As a copy of a mounted directory has it: the stream names the snapshots info.json names.
+  writeFileSync(path.join(folder, 'info.json'), JSON.stringify({ from: { name: null, uuid: null }, to: { name: 'snap2', uuid: null } }))
   streamFile = path.join(scratchDir('stream'), 'delta.stream')
   const sent = await sh(`snapdelta send "${folder}" > "${streamFile}"`, tools.env)
   expect(sent.exitCode).toBe(0)
