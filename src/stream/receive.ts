@@ -1,28 +1,42 @@
 // receive: applies a delta stream onto TARGET. The header is checked against
-// TARGET before anything is written; each record is checked before it is
-// written; the end record proves nothing was lost. Any failure after the
+// TARGET before anything is written, and so is TARGET's content when the
+// stream has a check table (version 2 deltas: check-target.ts); each record
+// is checked before it is written; the end record proves nothing was lost. Any failure after the
 // first write leaves an incomplete backup, which applying the same stream
 // again repairs: records are absolute writes, so a second pass is harmless.
 import { ByteReader } from './byte-reader'
 import {
   decodeRecordHeader,
   decodeStreamHeader,
+  decodeStreamPrefix,
   EndChecksum,
   endRecordStart,
-  IdentityHasher,
+  identityHasherFor,
   MAX_ACCEPTED_RECORD_DATA_BYTES,
   RECORD_HEADER_BYTES,
   recordChecksum,
   RecordKind,
-  STREAM_HEADER_BYTES,
+  STREAM_PREFIX_BYTES,
   StreamHeader,
+  StreamKind,
 } from './stream-format'
+import { checkTargetContent, TargetCheck } from './check-target'
 import { openTarget, syncTarget, Target, writeFully } from '../copy/target'
+import { SnapshotIdentity } from '../generation/generation-identity'
+import { identityOf } from '../io/device-identity'
 import { DeviceIoError, IncompleteStreamError, InvalidInputError } from '../errors'
 
 export interface ReceiveSummary {
   target: string
   header: StreamHeader
+  streamVersion: number
+  kind: StreamKind
+  from: SnapshotIdentity
+  to: SnapshotIdentity
+  /** True when TARGET's content was checked against the check table before the first write (version-2 deltas sent with the old snapshot at hand). */
+  contentChecked: boolean
+  /** Runs that already held the new data (a stream received again or after a cut, or rewritten with the same data); 0 when unchecked. */
+  runsAlreadyNew: number
   records: number
   bytesWritten: number
   seconds: number
@@ -42,12 +56,21 @@ export async function receiveStream(
     throw err instanceof IncompleteStreamError ? incomplete(err.message, targetPath, 'nothing was written') : err
   })
   const target = await openTarget(targetPath, header.deviceSizeBytes, 'write')
+  let check: TargetCheck | null = null
+  if (header.checkEntries !== null) {
+    try {
+      check = await checkTarget(reader, streamName, header, target)
+    } catch (err) {
+      await target.handle.close()
+      throw err instanceof IncompleteStreamError ? incomplete(err.message, targetPath, 'nothing was written') : err
+    }
+  }
   onStart(header)
   const state = { records: 0, bytesWritten: 0 }
   // One write in flight while the next record is read and checked.
   let pendingWrite: Promise<void> = Promise.resolve()
   try {
-    await receiveRecords(reader, streamName, header, (data, offsetBytes) => {
+    await receiveRecords(reader, streamName, header, check?.tableChecksum ?? null, (data, offsetBytes) => {
       const previous = pendingWrite
       pendingWrite = previous.then(() => writeFully(target, data, offsetBytes)).then(() => {
         state.records++
@@ -78,6 +101,12 @@ export async function receiveStream(
   return {
     target: targetPath,
     header,
+    streamVersion: header.version,
+    kind: header.kind,
+    from: header.from,
+    to: header.to,
+    contentChecked: check !== null,
+    runsAlreadyNew: check?.runsAlreadyNew ?? 0,
     records: state.records,
     bytesWritten: state.bytesWritten,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
@@ -93,18 +122,36 @@ function incomplete(what: string, targetPath: string, written: string): Incomple
 }
 
 async function readHeader(reader: ByteReader, streamName: string): Promise<StreamHeader> {
-  const bytes = await reader.read(STREAM_HEADER_BYTES)
-  const decoded = decodeStreamHeader(Buffer.concat([bytes], STREAM_HEADER_BYTES))
-  if (!decoded.ok && decoded.problem === 'not-a-stream' && bytes.length >= 16) {
-    throw new InvalidInputError(`${streamName} is not a snapdelta stream: ${decoded.reason}`)
+  const first = await reader.read(STREAM_PREFIX_BYTES)
+  const prefix = decodeStreamPrefix(Buffer.concat([first], STREAM_PREFIX_BYTES))
+  if (!prefix.ok && prefix.problem === 'not-a-stream' && first.length >= 16) {
+    throw new InvalidInputError(`${streamName} is not a snapdelta stream: ${prefix.reason}`)
   }
-  if (bytes.length < STREAM_HEADER_BYTES) {
-    throw new IncompleteStreamError(`${streamName} ended after ${bytes.length} bytes, inside its ${STREAM_HEADER_BYTES}-byte header`)
+  let bytes = first
+  // The prefix's checksum held, so headerBytes is 160 or 1024, never a size a corrupted stream chose.
+  if (prefix.ok && prefix.headerBytes > first.length) bytes = Buffer.concat([first, await reader.read(prefix.headerBytes - first.length)])
+  const headerBytes = prefix.ok ? prefix.headerBytes : STREAM_PREFIX_BYTES
+  if (bytes.length < headerBytes) {
+    throw new IncompleteStreamError(`${streamName} ended after ${bytes.length} bytes, inside its ${headerBytes}-byte header`)
   }
+  const decoded = prefix.ok ? decodeStreamHeader(bytes) : prefix
   // An intact header that asks too much is refused as input: sending it again would not help.
   if (!decoded.ok && decoded.problem === 'unsupported') throw new InvalidInputError(`${streamName}: ${decoded.reason}; nothing was written`)
   if (!decoded.ok) throw new IncompleteStreamError(`${streamName}: ${decoded.reason}`)
   return decoded.header
+}
+
+// TARGET read through its own handle (the write handle is O_WRONLY), which must be the same file or device.
+async function checkTarget(reader: ByteReader, streamName: string, header: StreamHeader, writing: Target): Promise<TargetCheck> {
+  const reading = await openTarget(writing.path, header.deviceSizeBytes, 'read')
+  try {
+    if (identityOf(await reading.handle.stat()) !== identityOf(await writing.handle.stat())) {
+      throw new InvalidInputError(`the target ${writing.path} was replaced while it was opened: refusing to write; nothing was written`)
+    }
+    return await checkTargetContent(reader, streamName, header, reading)
+  } finally {
+    await reading.handle.close()
+  }
 }
 
 /** Reads, checks and hands over every record, then checks the end record and the identity. */
@@ -112,11 +159,12 @@ async function receiveRecords(
   reader: ByteReader,
   streamName: string,
   header: StreamHeader,
+  tableChecksum: Buffer | null,
   write: (data: Buffer, offsetBytes: number) => Promise<void>,
 ): Promise<void> {
   const fail = (what: string) => new IncompleteStreamError(`${streamName}: ${what} (stream byte ${reader.position})`)
-  const identity = new IdentityHasher(header.chunkSizeBytes, header.deviceSizeBytes)
-  const endChecksum = new EndChecksum(header)
+  const identity = identityHasherFor(header)
+  const endChecksum = new EndChecksum(header, tableChecksum)
   let run = { offsetBytes: 0, lengthBytes: 0 }
   let runs = 0
   let changedBytes = 0

@@ -1,10 +1,27 @@
 // send: writes a generation's delta stream sequentially (what `snapdelta
-// send` prints, and byte for byte what a mount's delta.stream reads).
+// send` prints, and byte for byte what a mount's delta.stream reads): the
+// header, the check table (one extra read of the old and the new bytes),
+// then the records.
 import { GenerationSource } from '../copy/generation-source'
 import { runPieces, Piece } from '../copy/pieces'
-import { encodeDataRecord, encodeRecordHeader, encodeStreamHeader, endRecordStart, EndChecksum, headerForRuns, StreamHeader } from './stream-format'
+import { CheckTableChecksum, encodeCheckEntry } from './check-table'
+import {
+  encodeDataRecord,
+  encodeRecordHeader,
+  encodeRecordStart,
+  encodeStreamHeader,
+  endRecordStart,
+  EndChecksum,
+  headerForRuns,
+  MAX_RECORD_DATA_BYTES,
+  recordChecksum,
+  RecordKind,
+  StreamHeader,
+} from './stream-format'
+import { readCheckEntry, streamOptionsFor } from './stream-source'
+import { InvalidInputError } from '../errors'
 
-/** Records read ahead of the one being written: keeps the reader busy while the pipe drains. */
+/** Reads in flight ahead of the one being written: keeps the reader busy while the pipe drains. */
 const READ_AHEAD = 4
 
 export interface SendSummary {
@@ -18,20 +35,45 @@ export async function sendStream(
   write: (chunk: Buffer) => Promise<void>,
   onProgress: (bytes: number) => void = () => {},
 ): Promise<SendSummary> {
-  const header = headerForRuns(source.runs)
-  const end = new EndChecksum(header)
+  const header = streamHeaderOf(source)
   let bytesSent = 0
   const emit = async (chunk: Buffer) => {
     await write(chunk)
     bytesSent += chunk.length
   }
   await emit(encodeStreamHeader(header))
+  let tableChecksum: Buffer | null = null
+  if (header.checkEntries !== null) {
+    const table = new CheckTableChecksum(header.identity)
+    const pieces = runPieces(source.runs, header.maxRecordDataBytes)
+    for await (const entry of inOrder(pieces, (piece) => readCheckEntry(source, piece))) {
+      const bytes = encodeCheckEntry(entry)
+      table.add(bytes)
+      await emit(bytes)
+    }
+    tableChecksum = table.digest()
+    await emit(tableChecksum)
+  }
+  const end = new EndChecksum(header, tableChecksum)
   let index = 0
-  for await (const { piece, data } of readInOrder(source, runPieces(source.runs, header.maxRecordDataBytes))) {
-    const record = encodeDataRecord(header.identity, index, piece.offsetBytes, data)
-    end.add(record.checksum)
-    await emit(record.header)
-    await emit(data)
+  const readPiece = async (piece: Piece) => {
+    const data = Buffer.allocUnsafe(piece.lengthBytes)
+    await source.readChanged(data, piece.offsetBytes)
+    return { piece, data }
+  }
+  for await (const { piece, data } of inOrder(runPieces(source.runs, header.maxRecordDataBytes), readPiece)) {
+    // A full stream's size is never needed up front, so its all-zero pieces travel as zero records (no data).
+    if (header.kind === 'full' && isAllZero(data)) {
+      const start = encodeRecordStart(RecordKind.zero, index, piece.offsetBytes, data.length)
+      const checksum = recordChecksum(header.identity, start, undefined)
+      end.add(checksum)
+      await emit(encodeRecordHeader(start, checksum))
+    } else {
+      const record = encodeDataRecord(header.identity, index, piece.offsetBytes, data)
+      end.add(record.checksum)
+      await emit(record.header)
+      await emit(data)
+    }
     onProgress(data.length)
     index++
   }
@@ -39,25 +81,37 @@ export async function sendStream(
   return { header, bytesSent }
 }
 
-// Reads pieces in order with a few reads in flight.
-async function* readInOrder(source: GenerationSource, pieces: Iterable<Piece>): AsyncGenerator<{ piece: Piece; data: Buffer }> {
-  const pending: Array<Promise<{ piece: Piece; data: Buffer }>> = []
-  const start = (piece: Piece) => {
-    const data = Buffer.allocUnsafe(piece.lengthBytes)
-    const read = source.readChanged(data, piece.offsetBytes).then(() => ({ piece, data }))
-    // Handled when awaited in order; this stops an early rejection from being reported as unhandled.
-    read.catch(() => {})
-    pending.push(read)
+/** The header of `source`'s stream; a name or UUID too long for a stream header is bad input. */
+export function streamHeaderOf(source: GenerationSource): StreamHeader {
+  try {
+    return headerForRuns(source.runs, streamOptionsFor(source))
+  } catch (err) {
+    if (err instanceof RangeError) throw new InvalidInputError(`cannot send ${source.description}: ${err.message}`, { cause: err })
+    throw err
   }
+}
+
+// Runs `read` on the pieces in order with a few reads in flight.
+async function* inOrder<T>(pieces: Iterable<Piece>, read: (piece: Piece) => Promise<T>): AsyncGenerator<T> {
+  const pending: Array<Promise<T>> = []
   const iterator = pieces[Symbol.iterator]()
   for (;;) {
     while (pending.length < READ_AHEAD) {
       const next = iterator.next()
       if (next.done) break
-      start(next.value)
+      const started = read(next.value)
+      // Handled when awaited in order; this stops an early rejection from being reported as unhandled.
+      started.catch(() => {})
+      pending.push(started)
     }
     const first = pending.shift()
     if (!first) return
     yield await first
   }
+}
+
+const ZEROS = Buffer.alloc(MAX_RECORD_DATA_BYTES)
+
+function isAllZero(data: Buffer): boolean {
+  return data.length <= ZEROS.length && data.equals(ZEROS.subarray(0, data.length))
 }

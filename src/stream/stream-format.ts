@@ -3,11 +3,18 @@
 // docs/stream-format.md. All integers are little-endian; every checksum is SHA-256.
 import { createHash } from 'crypto'
 import { ChunkRuns } from '../map/chunk-runs'
+import { SnapshotIdentity, UNKNOWN_SNAPSHOT } from '../generation/generation-identity'
+import { checkTableBytes } from './check-table'
+import { encodeSnapshotSlot, decodeSnapshotSlot, SNAPSHOT_SLOT_BYTES } from './snapshot-slot'
 
 /** First 16 bytes of every stream. */
 export const STREAM_MAGIC = Buffer.from('snapdelta-stream', 'latin1')
-export const STREAM_VERSION = 1
-export const STREAM_HEADER_BYTES = 160
+/** The version senders write; receivers read 1 and 2. */
+export const STREAM_VERSION = 2
+export const STREAM_V1_HEADER_BYTES = 160
+export const STREAM_V2_HEADER_BYTES = 1024
+/** What a receiver reads first: enough to know the version and the header's size (both versions start alike). */
+export const STREAM_PREFIX_BYTES = STREAM_V1_HEADER_BYTES
 export const RECORD_HEADER_BYTES = 64
 /** Largest data part of one record: a random read of delta.stream needs at most this much data to checksum. */
 export const MAX_RECORD_DATA_BYTES = 1024 * 1024
@@ -18,6 +25,12 @@ export const MAX_RECORD_DATA_BYTES = 1024 * 1024
  */
 export const MAX_ACCEPTED_RECORD_DATA_BYTES = 16 * MAX_RECORD_DATA_BYTES
 const RECORD_MAGIC = 0x43524453 // "SDRC" read as little-endian
+// Version 2 header fields past the version-1 layout (docs/stream-format.md).
+const KIND_CODE = { delta: 1, full: 2 } as const
+const FLAG_CHECK_TABLE = 1
+const FROM_SLOT_AT = 160
+const TO_SLOT_AT = FROM_SLOT_AT + SNAPSHOT_SLOT_BYTES
+const V2_CHECKSUM_AT = STREAM_V2_HEADER_BYTES - 32
 
 export const RecordKind = {
   /** `length` bytes of data follow the record header. */
@@ -29,8 +42,12 @@ export const RecordKind = {
 } as const
 export type RecordKindValue = (typeof RecordKind)[keyof typeof RecordKind]
 
+/** delta: writes the runs of a generation onto a backup holding its base; full: writes every byte of a device, needs no base. */
+export type StreamKind = keyof typeof KIND_CODE
+
 export interface StreamHeader {
   version: number
+  kind: StreamKind
   chunkSizeBytes: number
   deviceSizeBytes: number
   runs: number
@@ -38,7 +55,12 @@ export interface StreamHeader {
   /** Sum of the run lengths: the bytes a receiver writes. */
   changedBytes: number
   maxRecordDataBytes: number
-  /** SHA-256 of the run list and sizes (streamIdentity). */
+  /** Entries of the check table after the header; null when there is none (version 1, full streams, deltas sent without the old content). */
+  checkEntries: number | null
+  /** The snapshot the delta starts from (what TARGET must hold), and the one it leads to; unknown in version 1. */
+  from: SnapshotIdentity
+  to: SnapshotIdentity
+  /** SHA-256 of the run list and sizes, and in version 2 of the kind, from and to (streamIdentity). */
   identity: Buffer
 }
 
@@ -62,11 +84,24 @@ export function recordsForRuns(runs: ChunkRuns, maxRecordDataBytes = MAX_RECORD_
   return records
 }
 
-/** The source generation's identity: SHA-256 over the chunk size, device size and every run. */
-export function streamIdentity(runs: ChunkRuns): Buffer {
-  const hasher = new IdentityHasher(runs.chunkSizeBytes, runs.deviceSizeBytes)
+/** The stream identity: SHA-256 over the chunk size, device size, `ends` (version 2: identityEnds) and every run. */
+export function streamIdentity(runs: ChunkRuns, ends?: Buffer): Buffer {
+  const hasher = new IdentityHasher(runs.chunkSizeBytes, runs.deviceSizeBytes, ends)
   for (let i = 0; i < runs.count; i++) hasher.addRun(runs.offsetBytes(i), runs.lengthBytes(i))
   return hasher.digest()
+}
+
+/**
+ * What a version-2 identity covers besides the runs: the kind code and the
+ * flags (4 bytes each), then the from and to slots. With the flags in it, a
+ * stream stripped of its check table fails its first record's checksum
+ * before anything is written.
+ */
+export function identityEnds(kind: StreamKind, checkTable: boolean, from: SnapshotIdentity, to: SnapshotIdentity): Buffer {
+  const fields = Buffer.alloc(8)
+  fields.writeUInt32LE(KIND_CODE[kind], 0)
+  fields.writeUInt32LE(checkTable ? FLAG_CHECK_TABLE : 0, 4)
+  return Buffer.concat([fields, encodeSnapshotSlot(from), encodeSnapshotSlot(to)])
 }
 
 /** Builds a stream identity run by run: a receiver rebuilds it from the records it saw. */
@@ -76,11 +111,13 @@ export class IdentityHasher {
   private readonly batch = Buffer.alloc(16 * 4096)
   private used = 0
 
-  constructor(chunkSizeBytes: number, deviceSizeBytes: number) {
+  /** Without `ends`: the version-1 identity. */
+  constructor(chunkSizeBytes: number, deviceSizeBytes: number, ends?: Buffer) {
     const fields = Buffer.alloc(16)
     fields.writeBigUInt64LE(BigInt(chunkSizeBytes), 0)
     fields.writeBigUInt64LE(BigInt(deviceSizeBytes), 8)
-    this.hash.update('snapdelta-stream identity v1\n').update(fields)
+    if (ends) this.hash.update('snapdelta-stream identity v2\n').update(fields).update(ends)
+    else this.hash.update('snapdelta-stream identity v1\n').update(fields)
   }
 
   addRun(offsetBytes: number, lengthBytes: number): void {
@@ -99,40 +136,88 @@ export class IdentityHasher {
   }
 }
 
-/** The header describing `runs`. */
-export function headerForRuns(runs: ChunkRuns, maxRecordDataBytes = MAX_RECORD_DATA_BYTES): StreamHeader {
+/** The identity hasher for a stream with this header (version 1 or 2). */
+export function identityHasherFor(h: StreamHeader): IdentityHasher {
+  return new IdentityHasher(h.chunkSizeBytes, h.deviceSizeBytes, h.version >= 2 ? identityEnds(h.kind, h.checkEntries !== null, h.from, h.to) : undefined)
+}
+
+export interface HeaderOptions {
+  /** 2 unless a test asks for the old format. */
+  version?: 1 | 2
+  kind?: StreamKind
+  from?: SnapshotIdentity
+  to?: SnapshotIdentity
+  /** Entries of the check table; null or absent: no table. */
+  checkEntries?: number | null
+  maxRecordDataBytes?: number
+}
+
+/** The header describing `runs`; throws RangeError for a name or UUID a header cannot hold. */
+export function headerForRuns(runs: ChunkRuns, options: HeaderOptions = {}): StreamHeader {
+  const version = options.version ?? STREAM_VERSION
+  const v2 = version >= 2
+  const kind = v2 ? options.kind ?? 'delta' : 'delta'
+  const from = v2 ? options.from ?? UNKNOWN_SNAPSHOT : UNKNOWN_SNAPSHOT
+  const to = v2 ? options.to ?? UNKNOWN_SNAPSHOT : UNKNOWN_SNAPSHOT
+  const maxRecordDataBytes = options.maxRecordDataBytes ?? MAX_RECORD_DATA_BYTES
+  const checkEntries = v2 ? options.checkEntries ?? null : null
   return {
-    version: STREAM_VERSION,
+    version,
+    kind,
     chunkSizeBytes: runs.chunkSizeBytes,
     deviceSizeBytes: runs.deviceSizeBytes,
     runs: runs.count,
     records: recordsForRuns(runs, maxRecordDataBytes),
     changedBytes: runs.changedBytes,
     maxRecordDataBytes,
-    identity: streamIdentity(runs),
+    checkEntries,
+    from,
+    to,
+    identity: streamIdentity(runs, v2 ? identityEnds(kind, checkEntries !== null, from, to) : undefined),
   }
+}
+
+/** Size of the header of a stream of `version`. */
+export function streamHeaderBytes(version: number): number {
+  return version >= 2 ? STREAM_V2_HEADER_BYTES : STREAM_V1_HEADER_BYTES
+}
+
+/** Stream position of the first record: after the header and the check table. */
+export function recordsStartBytes(header: StreamHeader): number {
+  return streamHeaderBytes(header.version) + (header.checkEntries === null ? 0 : checkTableBytes(header.checkEntries))
 }
 
 /** Total stream size when every record carries its data (no zero records): known without reading data. */
 export function streamSizeBytes(header: StreamHeader): number {
-  return STREAM_HEADER_BYTES + (header.records + 1) * RECORD_HEADER_BYTES + header.changedBytes
+  return recordsStartBytes(header) + (header.records + 1) * RECORD_HEADER_BYTES + header.changedBytes
 }
 
-/** The 160-byte header; its last 32 bytes are the SHA-256 of the first 128. */
+/** The header: 160 bytes in version 1, 1024 in version 2 (layouts: docs/stream-format.md). */
 export function encodeStreamHeader(h: StreamHeader): Buffer {
-  const b = Buffer.alloc(STREAM_HEADER_BYTES)
+  const v2 = h.version >= 2
+  const b = Buffer.alloc(streamHeaderBytes(h.version))
   STREAM_MAGIC.copy(b, 0)
   b.writeUInt32LE(h.version, 16)
-  b.writeUInt32LE(STREAM_HEADER_BYTES, 20)
+  b.writeUInt32LE(b.length, 20)
   b.writeBigUInt64LE(BigInt(h.chunkSizeBytes), 24)
   b.writeBigUInt64LE(BigInt(h.deviceSizeBytes), 32)
   b.writeBigUInt64LE(BigInt(h.runs), 40)
   b.writeBigUInt64LE(BigInt(h.records), 48)
   b.writeBigUInt64LE(BigInt(h.changedBytes), 56)
   b.writeUInt32LE(h.maxRecordDataBytes, 64)
-  // 68..96 reserved, zero.
+  if (v2) {
+    b.writeUInt32LE(KIND_CODE[h.kind], 68)
+    b.writeUInt32LE(h.checkEntries === null ? 0 : FLAG_CHECK_TABLE, 72)
+    b.writeBigUInt64LE(BigInt(h.checkEntries ?? 0), 80)
+  }
   h.identity.copy(b, 96)
+  // In version 2 too: an older snapdelta checks these bytes, then refuses version 2 as unsupported (exit 3), not as corrupted.
   sha256(b.subarray(0, 128)).copy(b, 128)
+  if (v2) {
+    encodeSnapshotSlot(h.from).copy(b, FROM_SLOT_AT)
+    encodeSnapshotSlot(h.to).copy(b, TO_SLOT_AT)
+    sha256(b.subarray(0, V2_CHECKSUM_AT)).copy(b, V2_CHECKSUM_AT)
+  }
   return b
 }
 
@@ -143,42 +228,65 @@ export function encodeStreamHeader(h: StreamHeader): Buffer {
  */
 export type HeaderProblem = 'not-a-stream' | 'corrupted' | 'unsupported'
 
-/** Outcome of decoding a header: the header, or why it is not one. */
-export type HeaderDecoding =
-  | { ok: true; header: StreamHeader }
-  | { ok: false; problem: HeaderProblem; reason: string }
+type Refusal = { ok: false; problem: HeaderProblem; reason: string }
 
-/** Decodes and checks a 160-byte header. */
-export function decodeStreamHeader(b: Buffer): HeaderDecoding {
+/** Outcome of decoding a header: the header, or why it is not one. */
+export type HeaderDecoding = { ok: true; header: StreamHeader } | Refusal
+
+/** Outcome of decoding the first STREAM_PREFIX_BYTES: the version and the whole header's size, or why not. */
+export type PrefixDecoding = { ok: true; version: number; headerBytes: number } | Refusal
+
+/** Checks the first 160 bytes (magic, their checksum, version): says how many header bytes to read in all. */
+export function decodeStreamPrefix(b: Buffer): PrefixDecoding {
   if (!b.subarray(0, 16).equals(STREAM_MAGIC)) {
     return { ok: false, problem: 'not-a-stream', reason: `expected the magic "${STREAM_MAGIC.toString('latin1')}" at byte 0` }
   }
-  if (!sha256(b.subarray(0, 128)).equals(b.subarray(128, 160))) {
+  if (b.length < STREAM_PREFIX_BYTES || !sha256(b.subarray(0, 128)).equals(b.subarray(128, 160))) {
     return { ok: false, problem: 'corrupted', reason: 'the header checksum does not match: the header is corrupted' }
   }
   const version = b.readUInt32LE(16)
-  if (version !== STREAM_VERSION) {
-    return { ok: false, problem: 'unsupported', reason: `stream format version ${version}; this snapdelta reads version ${STREAM_VERSION}` }
+  if (version !== 1 && version !== 2) {
+    return { ok: false, problem: 'unsupported', reason: `stream format version ${version}; this snapdelta reads versions 1 and 2` }
   }
+  if (b.readUInt32LE(20) !== streamHeaderBytes(version)) return inconsistent()
+  return { ok: true, version, headerBytes: streamHeaderBytes(version) }
+}
+
+/** Decodes and checks a whole header (160 bytes in version 1, 1024 in version 2). */
+export function decodeStreamHeader(b: Buffer): HeaderDecoding {
+  const prefix = decodeStreamPrefix(b)
+  if (!prefix.ok) return prefix
+  if (b.length < prefix.headerBytes) return { ok: false, problem: 'corrupted', reason: 'the header is cut short' }
+  const v2 = prefix.version >= 2
+  if (v2 && !sha256(b.subarray(0, V2_CHECKSUM_AT)).equals(b.subarray(V2_CHECKSUM_AT, STREAM_V2_HEADER_BYTES))) {
+    return { ok: false, problem: 'corrupted', reason: 'the header checksum (bytes 992..1023) does not match: the header is corrupted' }
+  }
+  const ends = v2 ? decodeEnds(b) : { kind: 'delta' as const, checkEntries: null, from: UNKNOWN_SNAPSHOT, to: UNKNOWN_SNAPSHOT }
+  if (typeof ends === 'string') return { ok: false, problem: 'corrupted', reason: `the header is inconsistent: ${ends}` }
   const header: StreamHeader = {
-    version,
+    version: prefix.version,
+    kind: ends.kind,
     chunkSizeBytes: readSafe(b, 24),
     deviceSizeBytes: readSafe(b, 32),
     runs: readSafe(b, 40),
     records: readSafe(b, 48),
     changedBytes: readSafe(b, 56),
     maxRecordDataBytes: b.readUInt32LE(64),
+    checkEntries: ends.checkEntries,
+    from: ends.from,
+    to: ends.to,
     identity: Buffer.from(b.subarray(96, 128)),
   }
   if (
-    b.readUInt32LE(20) !== STREAM_HEADER_BYTES ||
     header.maxRecordDataBytes === 0 ||
     !Number.isFinite(header.deviceSizeBytes) ||
     header.changedBytes > header.deviceSizeBytes ||
     header.records > header.changedBytes ||
-    header.runs > header.records
+    header.runs > header.records ||
+    (header.checkEntries !== null && (header.checkEntries < header.runs || header.checkEntries > header.changedBytes)) ||
+    (header.kind === 'full' && header.changedBytes !== header.deviceSizeBytes)
   ) {
-    return { ok: false, problem: 'corrupted', reason: 'the header fields are inconsistent' }
+    return inconsistent()
   }
   if (header.maxRecordDataBytes > MAX_ACCEPTED_RECORD_DATA_BYTES) {
     return {
@@ -190,6 +298,31 @@ export function decodeStreamHeader(b: Buffer): HeaderDecoding {
     }
   }
   return { ok: true, header }
+}
+
+// The version-2 fields: kind, check table, from and to; a string says what is wrong.
+function decodeEnds(b: Buffer): Pick<StreamHeader, 'kind' | 'checkEntries' | 'from' | 'to'> | string {
+  const code = b.readUInt32LE(68)
+  const kind = (Object.keys(KIND_CODE) as StreamKind[]).find((k) => KIND_CODE[k] === code)
+  if (!kind) return `unknown stream kind ${code}`
+  const flags = b.readUInt32LE(72)
+  if ((flags & ~FLAG_CHECK_TABLE) !== 0) return `unknown flags ${flags}`
+  const entries = readSafe(b, 80)
+  const hasTable = (flags & FLAG_CHECK_TABLE) !== 0
+  if (!hasTable && entries !== 0) return 'check table entries without a check table'
+  if (hasTable && kind !== 'delta') return 'a check table in a full stream'
+  for (const [from, to] of [[76, 80], [88, 96], [TO_SLOT_AT + SNAPSHOT_SLOT_BYTES, V2_CHECKSUM_AT]]) {
+    if (b.subarray(from, to).some((byte) => byte !== 0)) return `reserved bytes ${from}..${to - 1} are not zero`
+  }
+  const from = decodeSnapshotSlot(b.subarray(FROM_SLOT_AT, FROM_SLOT_AT + SNAPSHOT_SLOT_BYTES))
+  const to = decodeSnapshotSlot(b.subarray(TO_SLOT_AT, TO_SLOT_AT + SNAPSHOT_SLOT_BYTES))
+  if (typeof from === 'string') return `from snapshot: ${from}`
+  if (typeof to === 'string') return `to snapshot: ${to}`
+  return { kind, checkEntries: hasTable ? entries : null, from, to }
+}
+
+function inconsistent(): Refusal {
+  return { ok: false, problem: 'corrupted', reason: 'the header fields are inconsistent' }
 }
 
 /** Checksum of a data or zero record: SHA-256 over the stream identity, the record header's first 32 bytes and the data (zeros for a zero record are not hashed). */
@@ -251,12 +384,18 @@ export function endRecordStart(header: StreamHeader): Buffer {
   return encodeRecordStart(RecordKind.end, header.records, 0, header.changedBytes)
 }
 
-/** The end record's checksum, fed record checksum by record checksum: SHA-256(identity, end record bytes 0..31, every record checksum in order). */
+/**
+ * The end record's checksum, fed record checksum by record checksum:
+ * SHA-256(identity, end record bytes 0..31, in version 2 the check table's
+ * checksum when there is a table, every record checksum in order).
+ */
 export class EndChecksum {
   private readonly hash = createHash('sha256')
 
-  constructor(header: StreamHeader) {
+  constructor(header: StreamHeader, tableChecksum: Buffer | null = null) {
+    if ((header.checkEntries !== null) !== (tableChecksum !== null)) throw new RangeError('the end checksum covers the check table exactly when the stream has one')
     this.hash.update(header.identity).update(endRecordStart(header))
+    if (tableChecksum) this.hash.update(tableChecksum)
   }
 
   add(recordChecksum: Buffer): void {
@@ -268,9 +407,9 @@ export class EndChecksum {
   }
 }
 
-/** The end record, given every record checksum concatenated in order. */
-export function encodeEndRecord(header: StreamHeader, recordChecksums: Buffer): Buffer {
-  const end = new EndChecksum(header)
+/** The end record, given every record checksum concatenated in order (and the check table's checksum when there is a table). */
+export function encodeEndRecord(header: StreamHeader, recordChecksums: Buffer, tableChecksum: Buffer | null = null): Buffer {
+  const end = new EndChecksum(header, tableChecksum)
   end.add(recordChecksums)
   return encodeRecordHeader(endRecordStart(header), end.digest())
 }

@@ -1,8 +1,20 @@
-// Where each record of a stream without zero records lies: computed from the
-// runs alone, so delta.stream's size and any offset's record are known
-// without reading data (binary search over cumulative positions).
+// Where each part of a stream without zero records lies: the header, the
+// check table (when there is one), each record and the end record. Computed
+// from the runs alone, so delta.stream's size and any offset's part are
+// known without reading data (binary search over cumulative positions).
 import { ChunkRuns } from '../map/chunk-runs'
-import { headerForRuns, RECORD_HEADER_BYTES, recordsForRun, STREAM_HEADER_BYTES, streamSizeBytes, StreamHeader } from './stream-format'
+import { CHECK_ENTRY_BYTES } from './check-table'
+import {
+  headerForRuns,
+  HeaderOptions,
+  RECORD_HEADER_BYTES,
+  recordsForRun,
+  recordsForRuns,
+  recordsStartBytes,
+  streamHeaderBytes,
+  streamSizeBytes,
+  StreamHeader,
+} from './stream-format'
 
 export interface RecordPlace {
   index: number
@@ -16,6 +28,12 @@ export interface RecordPlace {
 export class StreamLayout {
   readonly header: StreamHeader
   readonly sizeBytes: number
+  /** Stream position of the first check table entry (the end of the header). */
+  readonly tableOffsetBytes: number
+  /** Stream position of the check table's checksum; equal to recordsOffsetBytes when there is no table. */
+  readonly tableChecksumOffsetBytes: number
+  /** Stream position of the first record. */
+  readonly recordsOffsetBytes: number
   /** Stream position of the end record. */
   readonly endOffsetBytes: number
   /** Index of each run's first record; one more entry than runs. */
@@ -23,13 +41,18 @@ export class StreamLayout {
   /** Stream position of each run's first record header. */
   private readonly runStart: Float64Array
 
-  constructor(readonly runs: ChunkRuns, maxRecordDataBytes?: number) {
-    this.header = headerForRuns(runs, maxRecordDataBytes)
+  /** The layout of the stream of `runs`; a check table, when asked for, has one entry per record. */
+  constructor(readonly runs: ChunkRuns, options: HeaderOptions = {}) {
+    const entries = options.checkEntries === null || options.checkEntries === undefined ? null : recordsForRuns(runs, options.maxRecordDataBytes)
+    this.header = headerForRuns(runs, { ...options, checkEntries: entries })
     this.sizeBytes = streamSizeBytes(this.header)
+    this.tableOffsetBytes = streamHeaderBytes(this.header.version)
+    this.recordsOffsetBytes = recordsStartBytes(this.header)
+    this.tableChecksumOffsetBytes = this.tableOffsetBytes + (entries ?? 0) * CHECK_ENTRY_BYTES
     this.endOffsetBytes = this.sizeBytes - RECORD_HEADER_BYTES
     this.firstRecord = new Float64Array(runs.count + 1)
     this.runStart = new Float64Array(runs.count)
-    let position = STREAM_HEADER_BYTES
+    let position = this.recordsOffsetBytes
     for (let i = 0; i < runs.count; i++) {
       const records = recordsForRun(runs.lengthBytes(i), this.header.maxRecordDataBytes)
       this.runStart[i] = position
@@ -38,13 +61,13 @@ export class StreamLayout {
     }
   }
 
-  /** The record with this index (0 .. records-1). */
+  /** The record with this index (0 .. records-1); check table entry `index` covers the same bytes. */
   record(index: number): RecordPlace {
     const run = upperBound(this.firstRecord, index) - 1
     return this.place(run, index - this.firstRecord[run])
   }
 
-  /** The record whose header or data holds stream position `offsetBytes` (between the header and the end record). */
+  /** The record whose header or data holds stream position `offsetBytes` (between the check table and the end record). */
   recordAt(offsetBytes: number): RecordPlace {
     const run = upperBound(this.runStart, offsetBytes) - 1
     const piece = Math.floor((offsetBytes - this.runStart[run]) / (RECORD_HEADER_BYTES + this.header.maxRecordDataBytes))

@@ -1,13 +1,16 @@
 // delta.stream: the generation's delta stream (docs/stream-format.md), byte
 // for byte what `snapdelta send` prints. Its size comes from the runs alone
 // (this file never uses zero records). A read at any offset needs at most the
-// data of the records it touches (at most 1 MiB each, to checksum them); the
-// checksums are kept, so a sequential reader reaches the end record without a
-// second pass.
+// data of the records or check table entries it touches (at most 1 MiB of
+// new data each, plus as much old data for an entry); checksums and entries
+// are kept, so a sequential reader reaches the table's checksum and the end
+// record without a second pass.
 import { Generation } from '../generation/generation'
 import { GenerationSource, sourceFromGeneration } from '../copy/generation-source'
 import { StreamLayout, RecordPlace } from '../stream/stream-layout'
-import { encodeDataRecord, encodeEndRecord, encodeStreamHeader, RECORD_HEADER_BYTES, STREAM_HEADER_BYTES } from '../stream/stream-format'
+import { encodeDataRecord, encodeEndRecord, encodeStreamHeader, RECORD_HEADER_BYTES } from '../stream/stream-format'
+import { CHECK_ENTRY_BYTES, CheckTableChecksum, encodeCheckEntry } from '../stream/check-table'
+import { readCheckEntry, streamOptionsFor } from '../stream/stream-source'
 import { VfsFile } from './node'
 
 /** Records whose data is kept for the reads that follow (a reader reads a record's header, then its data). */
@@ -26,14 +29,16 @@ class DeltaStreamFile implements VfsFile {
   private readonly checksums: Buffer
   private readonly known: Uint8Array
   private readonly cache = new Map<number, Promise<ReadRecord>>()
+  private readonly table: CheckTable | undefined
   private endRecord: Promise<Buffer> | undefined
 
   constructor(private readonly source: GenerationSource) {
-    this.layout = new StreamLayout(source.runs)
+    this.layout = new StreamLayout(source.runs, streamOptionsFor(source))
     this.sizeBytes = this.layout.sizeBytes
     this.header = encodeStreamHeader(this.layout.header)
     this.checksums = Buffer.alloc(this.layout.header.records * 32)
     this.known = new Uint8Array(this.layout.header.records)
+    if (this.layout.header.checkEntries !== null) this.table = new CheckTable(source, this.layout)
   }
 
   get allocatedBytes(): number {
@@ -42,14 +47,19 @@ class DeltaStreamFile implements VfsFile {
 
   async read(target: Buffer, offsetBytes: number): Promise<number> {
     const n = Math.max(0, Math.min(target.length, this.sizeBytes - offsetBytes))
+    const layout = this.layout
     let done = 0
     while (done < n) {
       const at = offsetBytes + done
       let piece: Buffer
-      if (at < STREAM_HEADER_BYTES) piece = this.header.subarray(at)
-      else if (at >= this.layout.endOffsetBytes) piece = (await this.end()).subarray(at - this.layout.endOffsetBytes)
+      if (at < layout.tableOffsetBytes) piece = this.header.subarray(at)
+      else if (at < layout.tableChecksumOffsetBytes) {
+        const index = Math.floor((at - layout.tableOffsetBytes) / CHECK_ENTRY_BYTES)
+        piece = (await (this.table as CheckTable).entry(index)).subarray(at - layout.tableOffsetBytes - index * CHECK_ENTRY_BYTES)
+      } else if (at < layout.recordsOffsetBytes) piece = (await (this.table as CheckTable).checksum()).subarray(at - layout.tableChecksumOffsetBytes)
+      else if (at >= layout.endOffsetBytes) piece = (await this.end()).subarray(at - layout.endOffsetBytes)
       else {
-        const place = this.layout.recordAt(at)
+        const place = layout.recordAt(at)
         const record = await this.record(place)
         const within = at - place.streamOffsetBytes
         piece = within < RECORD_HEADER_BYTES ? record.header.subarray(within) : record.data.subarray(within - RECORD_HEADER_BYTES)
@@ -90,14 +100,74 @@ class DeltaStreamFile implements VfsFile {
 
   // Only records nobody has read yet are read here.
   private async computeEnd(): Promise<Buffer> {
+    const tableChecksum = this.table ? await this.table.checksum() : null
     for (let i = 0; i < this.known.length; i++) {
       if (!this.known[i]) await this.readRecord(this.layout.record(i))
     }
-    return encodeEndRecord(this.layout.header, this.checksums)
+    return encodeEndRecord(this.layout.header, this.checksums, tableChecksum)
+  }
+}
+
+/**
+ * The check table of delta.stream, entry by entry: entry i covers record i's
+ * bytes and needs their old and new content (read on first use, then kept:
+ * 80 bytes a record); its checksum needs every entry.
+ */
+class CheckTable {
+  private readonly entries: Buffer
+  private readonly known: Uint8Array
+  private readonly pending = new Map<number, Promise<Buffer>>()
+  private total: Promise<Buffer> | undefined
+
+  constructor(private readonly source: GenerationSource, private readonly layout: StreamLayout) {
+    this.entries = Buffer.alloc(layout.header.records * CHECK_ENTRY_BYTES)
+    this.known = new Uint8Array(layout.header.records)
+  }
+
+  /** The 80 bytes of entry `index`. */
+  entry(index: number): Promise<Buffer> {
+    const at = this.entries.subarray(index * CHECK_ENTRY_BYTES, (index + 1) * CHECK_ENTRY_BYTES)
+    if (this.known[index]) return Promise.resolve(at)
+    let read = this.pending.get(index)
+    if (!read) {
+      const { offsetBytes, lengthBytes } = this.layout.record(index)
+      read = readCheckEntry(this.source, { offsetBytes, lengthBytes }).then((entry) => {
+        encodeCheckEntry(entry).copy(at)
+        this.known[index] = 1
+        return at
+      })
+      this.pending.set(index, read)
+      // Settled either way: a failed read is tried again by the next reader.
+      read.then(
+        () => this.pending.delete(index),
+        () => this.pending.delete(index),
+      )
+    }
+    return read
+  }
+
+  /** The table's checksum; reads the entries nobody has read yet. */
+  checksum(): Promise<Buffer> {
+    if (!this.total) {
+      this.total = this.computeChecksum()
+      this.total.catch(() => (this.total = undefined))
+    }
+    return this.total
+  }
+
+  private async computeChecksum(): Promise<Buffer> {
+    const hash = new CheckTableChecksum(this.layout.header.identity)
+    for (let i = 0; i < this.known.length; i++) hash.add(await this.entry(i))
+    return hash.digest()
   }
 }
 
 /** The delta.stream file of a generation directory. */
 export function deltaStreamFile(generation: Generation): VfsFile {
-  return new DeltaStreamFile(sourceFromGeneration(generation))
+  return deltaStreamFileOf(sourceFromGeneration(generation))
+}
+
+/** The delta.stream of any generation source: what `snapdelta send` writes for it. */
+export function deltaStreamFileOf(source: GenerationSource): VfsFile {
+  return new DeltaStreamFile(source)
 }

@@ -22,6 +22,7 @@ import {
   StreamHeader,
 } from '../../src/stream/stream-format'
 import { CLI } from '../helpers/cli'
+import { UNKNOWN_SNAPSHOT } from '../../src/generation/generation-identity'
 import { scratchDir } from '../helpers/tmp'
 
 const MiB = 1024 * 1024
@@ -66,7 +67,20 @@ async function feed(stdin: Writable, parts: Iterable<Buffer>): Promise<void> {
 function oneRunHeader(changedBytes: number, records: number, maxRecordDataBytes: number): StreamHeader {
   const identity = new IdentityHasher(4096, changedBytes)
   identity.addRun(0, changedBytes)
-  return { version: 1, chunkSizeBytes: 4096, deviceSizeBytes: changedBytes, runs: 1, records, changedBytes, maxRecordDataBytes, identity: identity.digest() }
+  return {
+    version: 1,
+    kind: 'delta',
+    chunkSizeBytes: 4096,
+    deviceSizeBytes: changedBytes,
+    runs: 1,
+    records,
+    changedBytes,
+    maxRecordDataBytes,
+    checkEntries: null,
+    from: UNKNOWN_SNAPSHOT,
+    to: UNKNOWN_SNAPSHOT,
+    identity: identity.digest(),
+  }
 }
 
 async function sparseTarget(label: string, sizeBytes: number): Promise<string> {

@@ -5,7 +5,8 @@ import { copyFileSync, readFileSync, writeFileSync } from 'fs'
 import path from 'path'
 import { writeScenario, ScenarioFiles } from '../../src/cow/scenario'
 import { StreamLayout } from '../../src/stream/stream-layout'
-import { RECORD_HEADER_BYTES, STREAM_HEADER_BYTES } from '../../src/stream/stream-format'
+import { RECORD_HEADER_BYTES } from '../../src/stream/stream-format'
+import { streamOptionsFor } from '../../src/stream/stream-source'
 import { runCli, runCommand } from '../helpers/cli'
 import { scratchDir, removeScratchRoot } from '../helpers/tmp'
 import { generatedScenarios, identical, sh, sha256File, toolsOnPath, writeGenerationFolder } from './copy-helpers'
@@ -24,6 +25,8 @@ beforeAll(async () => {
   files = await writeScenario(scratchDir('refusals'), spec)
   folder = path.join(scratchDir('copied-generation'), 'gen')
   await writeGenerationFolder(folder, files.cow1, files.snap2)
+  // As a copy of a mounted directory has it: the stream names the snapshots info.json names.
+  writeFileSync(path.join(folder, 'info.json'), JSON.stringify({ from: { name: null, uuid: null }, to: { name: 'snap2', uuid: null } }))
   streamFile = path.join(scratchDir('stream'), 'delta.stream')
   const sent = await sh(`snapdelta send "${folder}" > "${streamFile}"`, tools.env)
   expect(sent.exitCode).toBe(0)
@@ -71,15 +74,15 @@ test('a missing TARGET is not created', async () => {
 
 test('a stream cut at record boundaries or random bytes, or with a flipped byte, exits 5 saying the backup is incomplete; the whole stream then completes it', async () => {
   const source = await openGenerationDir(folder)
-  const layout = new StreamLayout(source.runs)
+  const layout = new StreamLayout(source.runs, streamOptionsFor(source))
   await source.close()
-  const damaged: Array<[string, Buffer]> = [['cut at 0', stream.subarray(0, 0)], ['cut after the header', stream.subarray(0, STREAM_HEADER_BYTES)]]
+  const damaged: Array<[string, Buffer]> = [['cut at 0', stream.subarray(0, 0)], ['cut after the header', stream.subarray(0, layout.recordsOffsetBytes)]]
   for (let i = 0; i < layout.header.records; i++) {
     const end = layout.record(i).streamOffsetBytes + RECORD_HEADER_BYTES + layout.record(i).lengthBytes
     damaged.push([`cut after record ${i}`, stream.subarray(0, end)])
   }
   for (const at of [1000, 777777, stream.length - 1]) damaged.push([`cut at byte ${at}`, stream.subarray(0, at)])
-  for (const at of [50, STREAM_HEADER_BYTES + 100, Math.floor(stream.length / 2), stream.length - 10]) {
+  for (const at of [50, 700, layout.recordsOffsetBytes + 100, Math.floor(stream.length / 2), stream.length - 10]) {
     const bad = Buffer.from(stream)
     bad[at] ^= 0x80
     damaged.push([`byte ${at} flipped`, bad])

@@ -4,7 +4,7 @@ import { constants } from 'fs'
 import { Readable } from 'stream'
 import { InvalidInputError } from '../../errors'
 import { openDataFile } from '../../io/open-data-file'
-import { receiveStream } from '../../stream/receive'
+import { receiveStream, ReceiveSummary } from '../../stream/receive'
 import { startProgress, Progress } from '../progress'
 import { printJson } from '../output'
 import { formatBytes } from '../../units'
@@ -23,6 +23,8 @@ export function registerReceive(program: Command): void {
     .description(
       'Apply a delta stream (from `snapdelta send` or a mount\'s delta.stream) onto TARGET. The header is checked\n' +
         'against TARGET before anything is written, every record before it is written; TARGET is fsynced.\n' +
+        'A version-2 delta carries the SHA-256 of its base and new content: TARGET must hold one or the other in\n' +
+        'every range (the base, or data an earlier receive wrote), else nothing is written (exit 3).\n' +
         'A cut or corrupted stream exits with status 5: the backup is incomplete; apply the same stream again.',
     )
     .argument('<TARGET>', 'the backup: a block device or a regular file, exactly as large as the snapshot')
@@ -43,13 +45,20 @@ export function registerReceive(program: Command): void {
         progress?.stop()
         if (opts.json) await printJson({ ...summary, header: { ...summary.header, identity: summary.header.identity.toString('hex') } })
         else if (!opts.quiet) {
-          process.stderr.write(`received ${summary.records} records (${formatBytes(summary.bytesWritten)}) onto ${targetPath}; flushed\n`)
+          process.stderr.write(`received ${summary.records} records (${formatBytes(summary.bytesWritten)}) onto ${targetPath}; flushed; ${checkNote(summary)}\n`)
         }
       } finally {
         progress?.stop()
         input.destroy()
       }
     })
+}
+
+// What receive could say of the target's content before it wrote.
+function checkNote(summary: ReceiveSummary): string {
+  if (summary.contentChecked) return `the target held the base or the new data in every range (${summary.runsAlreadyNew} of ${summary.header.runs} runs already new)`
+  if (summary.kind === 'full') return 'a full stream: no base needed'
+  return summary.streamVersion === 1 ? 'no content check: a version-1 stream has no check table' : 'no content check: the stream was sent without the old content'
 }
 
 // --from names a saved stream: a regular file (or a block device holding one).

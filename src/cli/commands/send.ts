@@ -1,8 +1,13 @@
 // snapdelta send: prints a generation's delta stream on stdout, from a
-// generation directory or straight from a COW and the new snapshot.
+// generation directory or straight from a COW and the new snapshot; or, with
+// --full, a whole snapshot as a full stream (a first backup onto an empty target).
 import { Command } from 'commander'
 import { openSource } from '../../copy/open-source'
-import { sendStream } from '../../stream/send'
+import { GenerationSource } from '../../copy/generation-source'
+import { sendStream, streamHeaderOf } from '../../stream/send'
+import { snapshotRunsSource, wholeDeviceRuns } from '../../backup/volume-source'
+import { defaultGenerationName } from '../../generation/generation'
+import { FileSource } from '../../io/file-source'
 import { UsageError } from '../../errors'
 import { writeStdout } from '../output'
 import { startProgress } from '../progress'
@@ -10,8 +15,13 @@ import { startProgress } from '../progress'
 interface SendOptions {
   cow?: string
   snapshot?: string
+  full?: boolean
+  name?: string
   quiet?: boolean
 }
+
+// The chunk size a full stream's header states: there is no COW; runs are cut at it only where a device is over 1 TiB.
+const FULL_STREAM_CHUNK_BYTES = 4096
 
 /** Registers `snapdelta send`. */
 export function registerSend(program: Command): void {
@@ -20,21 +30,48 @@ export function registerSend(program: Command): void {
     .summary('write the delta stream of a generation to stdout')
     .description(
       'Write the delta stream (docs/stream-format.md) on stdout: the same bytes as a mounted generation\'s\n' +
-        'delta.stream. Pipe it to `snapdelta receive TARGET`, locally or through ssh, or save it to a file.',
+        'delta.stream. Pipe it to `snapdelta receive TARGET`, locally or through ssh, or save it to a file.\n' +
+        'The stream names its base and carries the SHA-256 of the old and new content of every range, so\n' +
+        'receive refuses a TARGET that holds neither (a copied directory has no old content: no such check).\n' +
+        'With --full --snapshot S: every byte of S, for a first backup onto an empty target.',
     )
     .argument('[GENDIR]', 'a generation directory on a mount, or a copy of one')
     .option('--cow <path>', 'COW device of the older snapshot (instead of GENDIR)')
-    .option('--snapshot <path>', 'the newer snapshot (instead of GENDIR)')
-    .option('-q, --quiet', 'no progress bar')
+    .option('--snapshot <path>', 'the newer snapshot (instead of GENDIR); with --full, the snapshot to send whole')
+    .option('--full', 'send every byte of --snapshot: a full stream, which needs no base on the receiving side')
+    .option('--name <name>', 'with --full: the name the stream gives the snapshot (default: its file name without .img)')
+    .option('-q, --quiet', 'no progress bar, no notes')
     .action(async (dir: string | undefined, opts: SendOptions) => {
       if (process.stdout.isTTY) throw new UsageError('refusing to write a binary stream to a terminal: redirect stdout to a file or a pipe')
-      const source = await openSource({ dir, cowPath: opts.cow, snapshotPath: opts.snapshot })
-      const progress = startProgress('send', source.runs.changedBytes, opts.quiet === true)
+      const source = opts.full ? await openFullSource(dir, opts) : await openDeltaSource(dir, opts)
       try {
-        await sendStream(source, (chunk) => writeStdout(chunk, 'stream'), (bytes) => progress.advance(bytes))
+        const header = streamHeaderOf(source)
+        if (header.kind === 'delta' && header.checkEntries === null && !opts.quiet) {
+          process.stderr.write(
+            `snapdelta: note: ${source.description} cannot read the old snapshot, so the stream has no check table: ` +
+              'receive will not be able to check that the target holds the base\n',
+          )
+        }
+        const progress = startProgress('send', source.runs.changedBytes, opts.quiet === true)
+        await sendStream(source, (chunk) => writeStdout(chunk, 'stream'), (bytes) => progress.advance(bytes)).finally(() => progress.stop())
       } finally {
-        progress.stop()
         await source.close()
       }
     })
+}
+
+function openDeltaSource(dir: string | undefined, opts: SendOptions): Promise<GenerationSource> {
+  if (opts.name !== undefined) throw new UsageError('--name goes with --full: a delta takes its names from the generation')
+  return openSource({ dir, cowPath: opts.cow, snapshotPath: opts.snapshot })
+}
+
+// Every byte of the snapshot, from no known snapshot to the one named.
+async function openFullSource(dir: string | undefined, opts: SendOptions): Promise<GenerationSource> {
+  if (dir !== undefined || opts.cow !== undefined || opts.snapshot === undefined) {
+    throw new UsageError('--full sends one whole snapshot: give --snapshot SNAPSHOT, without GENDIR or --cow')
+  }
+  const snapshot = await FileSource.open(opts.snapshot)
+  const runs = wholeDeviceRuns(FULL_STREAM_CHUNK_BYTES, snapshot.sizeBytes)
+  const source = snapshotRunsSource(snapshot, runs, { name: opts.name ?? defaultGenerationName(opts.snapshot), uuid: null })
+  return { ...source, close: () => snapshot.close() }
 }

@@ -1,5 +1,6 @@
 // A GenerationSource over an in-memory snapshot and a run list, for tests
-// that need no files: new snapshot bytes come from a Buffer.
+// that need no files: new snapshot bytes come from a Buffer, and the old
+// snapshot's (readOld) from another when the test gives one.
 import { GenerationSource } from '../../../src/copy/generation-source'
 import { ChunkRuns, chunkRunsFromByteRanges } from '../../../src/map/chunk-runs'
 import { MemorySource } from '../vfs/memory-source'
@@ -10,6 +11,7 @@ export function memoryGenerationSource(
   snapshot: Buffer,
   chunkSizeBytes: number,
   ranges: Array<[number, number]>,
+  options: { old?: Buffer; identities?: GenerationSource['identities'] } = {},
 ): GenerationSource & { memory: MemorySource } {
   const memory = new MemorySource(snapshot)
   const runs: ChunkRuns = chunkRunsFromByteRanges(chunkSizeBytes, snapshot.length, ranges)
@@ -19,8 +21,15 @@ export function memoryGenerationSource(
     readChanged: (target, offsetBytes) => memory.readInto(target, offsetBytes),
     full: memory,
     inputs: [],
-    identities: { from: UNKNOWN_SNAPSHOT, to: UNKNOWN_SNAPSHOT },
+    identities: options.identities ?? { from: UNKNOWN_SNAPSHOT, to: UNKNOWN_SNAPSHOT },
+    ...(options.old ? { readOld: oldReader(options.old) } : {}),
     close: async () => {},
     memory,
   }
+}
+
+// readOld over `old`: the same bounds check as the new side.
+function oldReader(old: Buffer): NonNullable<GenerationSource['readOld']> {
+  const source = new MemorySource(old)
+  return (target, offsetBytes) => source.readInto(target, offsetBytes)
 }

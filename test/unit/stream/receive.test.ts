@@ -11,14 +11,13 @@ import {
   RECORD_HEADER_BYTES,
   recordChecksum,
   RecordKind,
-  STREAM_HEADER_BYTES,
+  STREAM_V2_HEADER_BYTES,
 } from '../../../src/stream/stream-format'
-import { StreamLayout } from '../../../src/stream/stream-layout'
 import { IncompleteStreamError, InvalidInputError } from '../../../src/errors'
 import { pseudoRandomBytes } from '../../../src/cow/scenario'
 import { chunkRunsFromByteRanges } from '../../../src/map/chunk-runs'
 import { scratchDir, removeScratchRoot } from '../../helpers/tmp'
-import { sampleGeneration, sentBytes } from './stream-test-data'
+import { layoutOf, sampleGeneration, sentBytes } from './stream-test-data'
 
 afterAll(removeScratchRoot)
 
@@ -39,18 +38,20 @@ test('a whole stream makes the backup equal the new snapshot, and applying it tw
   const stream = await sentBytes(source)
   const target = await targetFile(base)
   const summary = await receiveStream(inPieces(stream, 1000), 'test stream', target)
-  expect(summary.records).toBe(5)
+  expect(summary).toMatchObject({ records: 5, streamVersion: 2, kind: 'delta', contentChecked: true, runsAlreadyNew: 0, from: source.identities.from })
   expect(summary.bytesWritten).toBe(source.runs.changedBytes)
   expect(sha256(await fsp.readFile(target))).toBe(sha256(expected))
-  await receiveStream(inPieces(stream), 'test stream', target)
+  const again = await receiveStream(inPieces(stream), 'test stream', target)
+  expect(again).toMatchObject({ contentChecked: true, runsAlreadyNew: source.runs.count })
   expect(sha256(await fsp.readFile(target))).toBe(sha256(expected))
 })
 
 test('a stream cut at every record boundary, or at random bytes, is refused as incomplete; applying it whole then completes the backup', async () => {
   const { source, base, expected } = sampleGeneration()
   const stream = await sentBytes(source)
-  const layout = new StreamLayout(source.runs)
-  const cuts = [0, STREAM_HEADER_BYTES]
+  const layout = layoutOf(source)
+  // Inside the header, after its first 160 bytes, inside and after the check table.
+  const cuts = [0, 100, 160, layout.tableOffsetBytes, layout.tableOffsetBytes + 100, layout.tableChecksumOffsetBytes, layout.recordsOffsetBytes]
   for (let i = 0; i < layout.header.records; i++) {
     const place = layout.record(i)
     cuts.push(place.streamOffsetBytes + RECORD_HEADER_BYTES, place.streamOffsetBytes + RECORD_HEADER_BYTES + place.lengthBytes)
@@ -78,8 +79,8 @@ test('a stream cut at every record boundary, or at random bytes, is refused as i
 test('a flipped byte anywhere after the magic is refused before the record holding it is written', async () => {
   const { source, base, expected } = sampleGeneration()
   const stream = await sentBytes(source)
-  const layout = new StreamLayout(source.runs)
-  const positions = [16, 100, STREAM_HEADER_BYTES + 3, STREAM_HEADER_BYTES + 40, STREAM_HEADER_BYTES + 64 + 7]
+  const layout = layoutOf(source)
+  const positions = [16, 100, 150, 200, 600, 1000, layout.recordsOffsetBytes + 3, layout.recordsOffsetBytes + 40, layout.recordsOffsetBytes + 64 + 7]
   for (let i = 0; i < layout.header.records; i++) positions.push(layout.record(i).streamOffsetBytes + 20, layout.record(i).streamOffsetBytes + 64 + layout.record(i).lengthBytes - 1)
   positions.push(stream.length - 1, stream.length - 40)
   for (const at of positions) {
@@ -91,7 +92,9 @@ test('a flipped byte anywhere after the magic is refused before the record holdi
     expect(error.message).toMatch(/incomplete/)
     // The corrupted record was not written: every block is the base's or the snapshot's.
     const partial = await fsp.readFile(target)
-    if (at >= STREAM_HEADER_BYTES && at < layout.endOffsetBytes) {
+    // Before the records (header, check table): nothing at all was written.
+    if (at < layout.recordsOffsetBytes) expect(partial.equals(base)).toBe(true)
+    if (at >= layout.recordsOffsetBytes && at < layout.endOffsetBytes) {
       const place = layout.recordAt(at)
       const range = [place.offsetBytes, place.offsetBytes + place.lengthBytes] as const
       expect(partial.subarray(...range).equals(base.subarray(...range))).toBe(true)
@@ -128,7 +131,7 @@ test('zero records (no data) write zeros, so a sender may use them for all-zero 
   const start = encodeRecordStart(RecordKind.zero, 0, 4096, 8192)
   const checksum = recordChecksum(header.identity, start, undefined)
   const stream = Buffer.concat([encodeStreamHeader(header), encodeRecordHeader(start, checksum), encodeEndRecord(header, checksum)])
-  expect(stream.length).toBe(STREAM_HEADER_BYTES + 2 * RECORD_HEADER_BYTES)
+  expect(stream.length).toBe(STREAM_V2_HEADER_BYTES + 2 * RECORD_HEADER_BYTES)
   const base = pseudoRandomBytes(deviceSizeBytes, 3)
   const target = await targetFile(base)
   await receiveStream(inPieces(stream), 'zero stream', target)

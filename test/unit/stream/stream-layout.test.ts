@@ -1,13 +1,13 @@
-import { StreamLayout } from '../../../src/stream/stream-layout'
-import { decodeRecordHeader, RECORD_HEADER_BYTES, RecordKind, STREAM_HEADER_BYTES } from '../../../src/stream/stream-format'
-import { sampleGeneration, sentBytes } from './stream-test-data'
+import { decodeRecordHeader, RECORD_HEADER_BYTES, RecordKind } from '../../../src/stream/stream-format'
+import { layoutOf, sampleGeneration, sentBytes } from './stream-test-data'
 
 test('the layout computed from the runs places every record where send writes it, and the size matches', async () => {
   const { source } = sampleGeneration()
   const stream = await sentBytes(source)
-  const layout = new StreamLayout(source.runs)
+  const layout = layoutOf(source)
+  expect(layout.header.checkEntries).toBe(layout.header.records)
   expect(layout.sizeBytes).toBe(stream.length)
-  let at = STREAM_HEADER_BYTES
+  let at = layout.recordsOffsetBytes
   for (let i = 0; i < layout.header.records; i++) {
     const place = layout.record(i)
     const decoded = decodeRecordHeader(stream.subarray(at, at + RECORD_HEADER_BYTES))

@@ -1,4 +1,4 @@
-import { deltaStreamFile } from '../../../src/vfs/delta-stream-file'
+import { deltaStreamFile, deltaStreamFileOf } from '../../../src/vfs/delta-stream-file'
 import { deltaBmapFile } from '../../../src/vfs/delta-bmap-file'
 import { openGeneration, Generation } from '../../../src/generation/generation'
 import { writeScenario, pseudoRandomBytes } from '../../../src/cow/scenario'
@@ -7,7 +7,7 @@ import { formatBmap } from '../../../src/bmap/bmap-xml'
 import { runChecksums } from '../../../src/bmap/range-checksums'
 import { VfsFile } from '../../../src/vfs/node'
 import { scratchDir, removeScratchRoot } from '../../helpers/tmp'
-import { sentBytes } from '../stream/stream-test-data'
+import { layoutOf, sampleGeneration, sentBytes } from '../stream/stream-test-data'
 
 let generation: Generation
 let sent: Buffer
@@ -69,4 +69,23 @@ test('delta.bmap has its size up front and the content of formatBmap', async () 
   expect(file.sizeBytes).toBe(expected.length)
   const got = Buffer.concat([await readAt(file, 0, 100), await readAt(file, 100, file.sizeBytes)])
   expect(got.equals(expected)).toBe(true)
+})
+
+test('with the old snapshot at hand, delta.stream carries the check table: every byte equals what send writes, read in any order', async () => {
+  const { source } = sampleGeneration()
+  const expected = await sentBytes(source)
+  const layout = layoutOf(source)
+  expect(layout.header.checkEntries).toBe(layout.header.records)
+  // The table's checksum and the end record first: each needs every entry.
+  for (const order of ['end-first', 'sequential']) {
+    const file = deltaStreamFileOf(source)
+    expect(file.sizeBytes).toBe(expected.length)
+    const parts: Buffer[] = []
+    if (order === 'end-first') {
+      expect((await readAt(file, layout.tableChecksumOffsetBytes, 32)).equals(expected.subarray(layout.tableChecksumOffsetBytes, layout.recordsOffsetBytes))).toBe(true)
+      expect((await readAt(file, expected.length - 64, 64)).equals(expected.subarray(expected.length - 64))).toBe(true)
+    }
+    for (let at = 0; at < file.sizeBytes; at += 1000) parts.push(await readAt(file, at, 1000))
+    expect(Buffer.concat(parts).equals(expected)).toBe(true)
+  }
 })
