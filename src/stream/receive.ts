@@ -61,7 +61,7 @@ export async function receiveStream(
     try {
       check = await checkTarget(reader, streamName, header, target)
     } catch (err) {
-      await target.handle.close()
+      await target.close()
       throw err instanceof IncompleteStreamError ? incomplete(err.message, targetPath, 'nothing was written') : err
     }
   }

@@ -42,7 +42,7 @@ test('gen2 onto a TARGET holding base: exit 3, the first offending run and the b
   for (const args of [['--from', streams.gen2], []]) {
     const result = await runCli(['receive', target, ...args], args.length ? {} : { input: readFileSync(streams.gen2) })
     expect(result.exitCode).toBe(3)
-    expect(result.stderr).toMatch(/is a delta from "snap2" \(UUID LVM-fx-snap2\) to "snap3" \(UUID LVM-fx-snap3\), and needs "snap2" \(UUID LVM-fx-snap2\) as its base/)
+    expect(result.stderr).toMatch(/is a delta from snap2 \(uuid LVM-fx-snap2\) to snap3 \(uuid LVM-fx-snap3\), and needs snap2 \(uuid LVM-fx-snap2\) as its base/)
     expect(result.stderr).toMatch(/holds neither that base's bytes nor the stream's new bytes in the run at byte \d+ \(the \d+ bytes at byte \d+\)/)
     expect(result.stderr).toMatch(/nothing was written/)
     expect(sha256File(target)).toBe(before)
@@ -96,7 +96,7 @@ test('gen1 replayed onto snap3 is refused (exit 3), TARGET byte-identical', asyn
   const before = sha256File(target)
   const result = await runCli(['receive', target, '--from', streams.gen1])
   expect(result.exitCode).toBe(3)
-  expect(result.stderr).toMatch(/needs "snap1" \(UUID LVM-fx-snap1\) as its base/)
+  expect(result.stderr).toMatch(/needs snap1 \(uuid LVM-fx-snap1\) as its base/)
   expect(sha256File(target)).toBe(before)
 })
 

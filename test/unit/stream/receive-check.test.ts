@@ -38,7 +38,7 @@ test('a TARGET holding another snapshot in one run is refused (exit 3) before an
   const target = await targetFile(other)
   const error = await receiveStream(inPieces(stream), 'gen.stream', target).catch((e) => e)
   expect(error).toBeInstanceOf(InvalidInputError)
-  expect(error.message).toContain('gen.stream is a delta from "vg-snap1" (UUID LVM-snap1) to "vg-snap2" (UUID LVM-snap2), and needs "vg-snap1" (UUID LVM-snap1) as its base')
+  expect(error.message).toContain('gen.stream is a delta from vg-snap1 (uuid LVM-snap1) to vg-snap2 (uuid LVM-snap2), and needs vg-snap1 (uuid LVM-snap1) as its base')
   expect(error.message).toContain(`neither that base's bytes nor the stream's new bytes in the run at byte ${1024 * 1024} (the 524288 bytes at byte ${2 * 1024 * 1024})`)
   expect(error.message).toMatch(/nothing was written/)
   expect(sha256(await fsp.readFile(target))).toBe(sha256(other))
