@@ -17,13 +17,14 @@ import { findSnapshots, OriginSnapshots, SnapshotInfo } from '../lvm/snapshots'
 import { dmName, formatVolumeRef, VolumeRef } from '../lvm/volume-ref'
 import { ChunkRuns } from '../map/chunk-runs'
 import { formatBytes } from '../units'
-import { crashPoint } from './crash-hook'
+import { crashPoint } from '../crash-hook'
 import { acquireLock } from '../io/lock-file'
 import { ensureStateDir } from './state-dir'
 import { RemoteTarget, sendToRemote } from './remote-target'
 import { findDifferingBlocks } from './resync'
 import { BackupState, CopyMode, PendingIncrement, readState, writeState } from './state-file'
-import { snapshotRunsSource, wholeDeviceRuns } from './volume-source'
+import { snapshotRunsSource } from './volume-source'
+import { wholeDeviceRuns } from '../map/chunk-runs'
 
 export interface BackupOptions {
   volume: VolumeRef

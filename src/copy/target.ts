@@ -31,7 +31,8 @@ export async function openTarget(
   let handle: fsp.FileHandle
   let stats
   try {
-    ;({ handle, stats } = await openDataFile(targetPath, mode === 'write' ? constants.O_WRONLY : constants.O_RDONLY, 'the target'))
+    // Read-write for writing: the content check and the history's undo data read TARGET through the handle that writes it.
+    ;({ handle, stats } = await openDataFile(targetPath, mode === 'write' ? constants.O_RDWR : constants.O_RDONLY, 'the target'))
   } catch (err) {
     if (err instanceof InvalidInputError) throw err
     throw new InvalidInputError(`cannot open the target ${targetPath}: ${(err as Error).message} (it must exist: snapdelta never creates or truncates it)`, { cause: err })

@@ -114,3 +114,47 @@ export function chunkRunsFromByteRanges(
   })
   return new ChunkRuns(chunkSizeBytes, deviceSizeBytes, starts, lengths)
 }
+
+/** Collects sorted, merged byte ranges one at a time into growing typed arrays (no object per run). */
+export class ChunkRunsBuilder {
+  private starts = new Float64Array(1024)
+  private lengths = new Uint32Array(1024)
+  private count = 0
+
+  constructor(
+    private readonly chunkSizeBytes: number,
+    private readonly deviceSizeBytes: number,
+  ) {}
+
+  /** Adds the run [offsetBytes, offsetBytes + lengthBytes), after every run added so far. */
+  add(offsetBytes: number, lengthBytes: number): void {
+    if (this.count === this.starts.length) {
+      const starts = new Float64Array(this.count * 2)
+      starts.set(this.starts)
+      const lengths = new Uint32Array(this.count * 2)
+      lengths.set(this.lengths)
+      this.starts = starts
+      this.lengths = lengths
+    }
+    this.starts[this.count] = offsetBytes / this.chunkSizeBytes
+    this.lengths[this.count] = Math.ceil(lengthBytes / this.chunkSizeBytes)
+    this.count++
+  }
+
+  /** The runs added. */
+  build(): ChunkRuns {
+    return new ChunkRuns(this.chunkSizeBytes, this.deviceSizeBytes, this.starts.slice(0, this.count), this.lengths.slice(0, this.count))
+  }
+}
+
+// ChunkRuns counts a run's length in 32-bit chunks: cut the volume into runs of at most this.
+const MAX_RUN_BYTES = 2 ** 40
+
+/** Runs covering every byte of a device of `deviceSizeBytes`. */
+export function wholeDeviceRuns(chunkSizeBytes: number, deviceSizeBytes: number): ChunkRuns {
+  const ranges: Array<[number, number]> = []
+  for (let offset = 0; offset < deviceSizeBytes; offset += MAX_RUN_BYTES) {
+    ranges.push([offset, Math.min(MAX_RUN_BYTES, deviceSizeBytes - offset)])
+  }
+  return chunkRunsFromByteRanges(chunkSizeBytes, deviceSizeBytes, ranges)
+}

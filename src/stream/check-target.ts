@@ -11,12 +11,17 @@ import { Target } from '../copy/target'
 import { describeSnapshot } from '../generation/generation-identity'
 import { IncompleteStreamError, InvalidInputError } from '../errors'
 import { readFully } from '../io/read-fully'
+import { ChunkRuns, ChunkRunsBuilder } from '../map/chunk-runs'
 
 export interface TargetCheck {
   /** The table's checksum: the end record covers it. */
   tableChecksum: Buffer
   /** Runs whose every range already holds the new data (a run rewritten with the same data always does). */
   runsAlreadyNew: number
+  /** Bytes where TARGET holds new data that differs from the old: an earlier receive was cut short there. */
+  bytesAlreadyNew: number
+  /** The runs the records will write. */
+  runs: ChunkRuns
 }
 
 /**
@@ -34,11 +39,14 @@ export async function checkTargetContent(reader: ByteReader, streamName: string,
   let run = { offsetBytes: 0, lengthBytes: 0, allNew: true }
   let runs = 0
   let runsAlreadyNew = 0
+  let bytesAlreadyNew = 0
   let changedBytes = 0
+  const runList = new ChunkRunsBuilder(header.chunkSizeBytes, header.deviceSizeBytes)
   let offending: { runOffsetBytes: number; entry: CheckEntry } | undefined
   const closeRun = () => {
     if (run.lengthBytes === 0) return
     identity.addRun(run.offsetBytes, run.lengthBytes)
+    runList.add(run.offsetBytes, run.lengthBytes)
     if (run.allNew) runsAlreadyNew++
   }
   for (let index = 0; index < (header.checkEntries ?? 0); index++) {
@@ -61,7 +69,10 @@ export async function checkTargetContent(reader: ByteReader, streamName: string,
     if (offending) continue
     const held = await hashRange(target, entry.offsetBytes, entry.lengthBytes, buffer)
     // A range whose old and new bytes are the same (a rewrite of the same data) counts as already new: it is.
-    if (held.equals(entry.newSha256)) continue
+    if (held.equals(entry.newSha256)) {
+      if (!entry.newSha256.equals(entry.oldSha256)) bytesAlreadyNew += entry.lengthBytes
+      continue
+    }
     if (held.equals(entry.oldSha256)) run.allNew = false
     else offending = { runOffsetBytes: run.offsetBytes, entry }
   }
@@ -74,7 +85,7 @@ export async function checkTargetContent(reader: ByteReader, streamName: string,
     throw fail(`the check table (${runs} runs, ${changedBytes} bytes) does not match the header (${header.runs} runs, ${header.changedBytes} bytes, identity)`)
   }
   if (offending) throw wrongBase(streamName, header, target.path, offending.runOffsetBytes, offending.entry)
-  return { tableChecksum, runsAlreadyNew }
+  return { tableChecksum, runsAlreadyNew, bytesAlreadyNew, runs: runList.build() }
 }
 
 // The refusal: where TARGET differs, and which snapshot the stream needs there.

@@ -23,7 +23,10 @@ import {
 import { checkTargetContent, TargetCheck } from './check-target'
 import { openTarget, syncTarget, Target, writeFully } from '../copy/target'
 import { SnapshotIdentity } from '../generation/generation-identity'
-import { identityOf } from '../io/device-identity'
+import { WriteJournal, WritePlan } from '../copy/write-journal'
+import { readFully } from '../io/read-fully'
+import { wholeDeviceRuns } from '../map/chunk-runs'
+import { crashPoint } from '../crash-hook'
 import { DeviceIoError, IncompleteStreamError, InvalidInputError } from '../errors'
 
 export interface ReceiveSummary {
@@ -37,6 +40,8 @@ export interface ReceiveSummary {
   contentChecked: boolean
   /** Runs that already held the new data (a stream received again or after a cut, or rewritten with the same data); 0 when unchecked. */
   runsAlreadyNew: number
+  /** True when a history said TARGET already holds the stream's `to`: nothing was read past the header, nothing written. */
+  alreadyHeld: boolean
   records: number
   bytesWritten: number
   seconds: number
@@ -49,6 +54,7 @@ export async function receiveStream(
   targetPath: string,
   onStart: (header: StreamHeader) => void = () => {},
   onProgress: (bytes: number) => void = () => {},
+  journal?: WriteJournal,
 ): Promise<ReceiveSummary> {
   const started = process.hrtime.bigint()
   const reader = new ByteReader(input, MAX_ACCEPTED_RECORD_DATA_BYTES)
@@ -57,13 +63,15 @@ export async function receiveStream(
   })
   const target = await openTarget(targetPath, header.deviceSizeBytes, 'write')
   let check: TargetCheck | null = null
-  if (header.checkEntries !== null) {
-    try {
-      check = await checkTarget(reader, streamName, header, target)
-    } catch (err) {
-      await target.close()
-      throw err instanceof IncompleteStreamError ? incomplete(err.message, targetPath, 'nothing was written') : err
+  try {
+    if (journal && (await journal.checkIdentity({ from: header.from, to: header.to, full: header.kind === 'full' })) === 'skip') {
+      return skipped(targetPath, header, started)
     }
+    if (header.checkEntries !== null) check = await checkTargetContent(reader, streamName, header, target)
+    if (journal) await journal.beforeWrite(writePlan(header, check, target, streamName))
+  } catch (err) {
+    await target.close()
+    throw err instanceof IncompleteStreamError ? incomplete(err.message, targetPath, 'nothing was written') : err
   }
   onStart(header)
   const state = { records: 0, bytesWritten: 0 }
@@ -73,6 +81,7 @@ export async function receiveStream(
     await receiveRecords(reader, streamName, header, check?.tableChecksum ?? null, (data, offsetBytes) => {
       const previous = pendingWrite
       pendingWrite = previous.then(() => writeFully(target, data, offsetBytes)).then(() => {
+        if (state.records === 0 && journal) crashPoint('history-mid-write')
         state.records++
         state.bytesWritten += data.length
         onProgress(data.length)
@@ -83,6 +92,7 @@ export async function receiveStream(
     })
     await pendingWrite
     await syncTarget(target)
+    await journal?.afterWrite()
   } catch (err) {
     await flushAfterFailure(target, pendingWrite)
     const written = `${state.records} of ${header.records} records were written`
@@ -107,9 +117,46 @@ export async function receiveStream(
     to: header.to,
     contentChecked: check !== null,
     runsAlreadyNew: check?.runsAlreadyNew ?? 0,
+    alreadyHeld: false,
     records: state.records,
     bytesWritten: state.bytesWritten,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
+  }
+}
+
+// TARGET already holds what the stream leads to (a history says so): success, nothing written.
+function skipped(targetPath: string, header: StreamHeader, started: bigint): ReceiveSummary {
+  return {
+    target: targetPath,
+    header,
+    streamVersion: header.version,
+    kind: header.kind,
+    from: header.from,
+    to: header.to,
+    contentChecked: false,
+    runsAlreadyNew: 0,
+    alreadyHeld: true,
+    records: 0,
+    bytesWritten: 0,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+  }
+}
+
+// What a journal must know before the first write; a delta without a check table gives it no run list.
+function writePlan(header: StreamHeader, check: TargetCheck | null, target: Target, streamName: string): WritePlan {
+  if (!check && header.kind !== 'full') {
+    throw new InvalidInputError(
+      `${streamName} carries no check table (a version 1 stream, or one sent from a copied generation directory): ` +
+        'its runs are not known before its records, so it cannot be recorded in a history; send it from a live generation (mount, or --cow/--snapshot)',
+    )
+  }
+  return {
+    from: header.from,
+    to: header.to,
+    full: header.kind === 'full',
+    runs: check ? check.runs : wholeDeviceRuns(header.chunkSizeBytes, header.deviceSizeBytes),
+    bytesAlreadyNew: check?.bytesAlreadyNew ?? 0,
+    readTarget: (buffer, offsetBytes) => readFully(target.handle.fd, target.path, buffer, offsetBytes),
   }
 }
 
@@ -139,19 +186,6 @@ async function readHeader(reader: ByteReader, streamName: string): Promise<Strea
   if (!decoded.ok && decoded.problem === 'unsupported') throw new InvalidInputError(`${streamName}: ${decoded.reason}; nothing was written`)
   if (!decoded.ok) throw new IncompleteStreamError(`${streamName}: ${decoded.reason}`)
   return decoded.header
-}
-
-// TARGET read through its own handle (the write handle is O_WRONLY), which must be the same file or device.
-async function checkTarget(reader: ByteReader, streamName: string, header: StreamHeader, writing: Target): Promise<TargetCheck> {
-  const reading = await openTarget(writing.path, header.deviceSizeBytes, 'read')
-  try {
-    if (identityOf(await reading.handle.stat()) !== identityOf(await writing.handle.stat())) {
-      throw new InvalidInputError(`the target ${writing.path} was replaced while it was opened: refusing to write; nothing was written`)
-    }
-    return await checkTargetContent(reader, streamName, header, reading)
-  } finally {
-    await reading.handle.close()
-  }
 }
 
 /** Reads, checks and hands over every record, then checks the end record and the identity. */

@@ -8,8 +8,10 @@ import { receiveStream, ReceiveSummary } from '../../stream/receive'
 import { startProgress, Progress } from '../progress'
 import { printJson } from '../output'
 import { formatBytes } from '../../units'
+import { addHistoryOptions, HistoryCliOptions, historyNote, journalFor } from '../history-options'
+import { describeSnapshot } from '../../generation/generation-identity'
 
-interface ReceiveOptions {
+interface ReceiveOptions extends HistoryCliOptions {
   from?: string
   quiet?: boolean
   json?: boolean
@@ -17,7 +19,7 @@ interface ReceiveOptions {
 
 /** Registers `snapdelta receive`. */
 export function registerReceive(program: Command): void {
-  program
+  const command = program
     .command('receive')
     .summary('apply a delta stream (stdin or --from) onto the backup')
     .description(
@@ -31,27 +33,32 @@ export function registerReceive(program: Command): void {
     .option('--from <file>', 'read the stream from FILE (a regular file) instead of stdin (a pipe)')
     .option('-q, --quiet', 'no progress bar')
     .option('--json', 'print a JSON summary')
-    .action(async (targetPath: string, opts: ReceiveOptions) => {
-      const input = opts.from ? await openStreamFile(opts.from) : process.stdin
-      let progress: Progress | undefined
-      try {
-        const summary = await receiveStream(
-          input,
-          opts.from ?? 'the stream on stdin',
-          targetPath,
-          (header) => (progress = startProgress('receive', header.changedBytes, opts.quiet === true || opts.json === true)),
-          (bytes) => progress?.advance(bytes),
-        )
-        progress?.stop()
-        if (opts.json) await printJson({ ...summary, header: { ...summary.header, identity: summary.header.identity.toString('hex') } })
-        else if (!opts.quiet) {
-          process.stderr.write(`received ${summary.records} records (${formatBytes(summary.bytesWritten)}) onto ${targetPath}; flushed; ${checkNote(summary)}\n`)
-        }
-      } finally {
-        progress?.stop()
-        input.destroy()
+  addHistoryOptions(command).action(async (targetPath: string, opts: ReceiveOptions) => {
+    const journal = journalFor(opts, targetPath)
+    const input = opts.from ? await openStreamFile(opts.from) : process.stdin
+    let progress: Progress | undefined
+    try {
+      const summary = await receiveStream(
+        input,
+        opts.from ?? 'the stream on stdin',
+        targetPath,
+        (header) => (progress = startProgress('receive', header.changedBytes, opts.quiet === true || opts.json === true)),
+        (bytes) => progress?.advance(bytes),
+        journal,
+      )
+      progress?.stop()
+      const history = journal?.outcome() ?? null
+      if (opts.json) await printJson({ ...summary, header: { ...summary.header, identity: summary.header.identity.toString('hex') }, history })
+      else if (!opts.quiet && summary.alreadyHeld) {
+        process.stderr.write(`${targetPath} already holds ${describeSnapshot(summary.to)} (${opts.history} says so): nothing written\n`)
+      } else if (!opts.quiet) {
+        process.stderr.write(`received ${summary.records} records (${formatBytes(summary.bytesWritten)}) onto ${targetPath}; flushed; ${checkNote(summary)}${historyNote(history)}\n`)
       }
-    })
+    } finally {
+      progress?.stop()
+      input.destroy()
+    }
+  })
 }
 
 // What receive could say of the target's content before it wrote.

@@ -1,0 +1,36 @@
+// What a writer (apply, receive) tells a journal such as a backup history
+// (src/history/) around its write of TARGET, so that the journal can refuse
+// a delta for another base, skip one TARGET already holds, and record what
+// the write overwrites before the first byte is written (write-ahead). The
+// writers know nothing of histories; the command wires one in.
+import { SnapshotIdentity } from '../generation/generation-identity'
+import { ChunkRuns } from '../map/chunk-runs'
+
+/** What is about to be written, known once TARGET passed the content check. */
+export interface WritePlan {
+  from: SnapshotIdentity
+  to: SnapshotIdentity
+  /** A whole-device write (a full stream): it needs no base and keeps no undo data. */
+  full: boolean
+  /** The ranges the write will overwrite. */
+  runs: ChunkRuns
+  /** Bytes of `runs` where TARGET already holds new data that differs from the old (an earlier write was cut short). */
+  bytesAlreadyNew: number
+  /** Reads TARGET's current content (still the old content where bytesAlreadyNew is 0). */
+  readTarget(target: Buffer, offsetBytes: number): Promise<void>
+  /** Reads the old snapshot's bytes when the writer has them (apply from a COW). */
+  readOld?: (target: Buffer, offsetBytes: number) => Promise<void>
+}
+
+export interface WriteJournal {
+  /**
+   * Called with TARGET locked, before anything is read for the content check:
+   * 'skip' when TARGET already holds `to` (nothing is written, success), or
+   * throws when TARGET holds another base than `from`.
+   */
+  checkIdentity(write: { from: SnapshotIdentity; to: SnapshotIdentity; full: boolean }): Promise<'write' | 'skip'>
+  /** Called after the content check, before the first write: records what will be overwritten, flushed. */
+  beforeWrite(plan: WritePlan): Promise<void>
+  /** Called once TARGET is written and flushed. */
+  afterWrite(): Promise<void>
+}
