@@ -100,7 +100,7 @@ class Increment {
     const resumed = this.state.pending !== null
     let found = await findSnapshots(this.opts.volume)
     if (!this.state.pending) {
-      this.state.pending = { snapshot: freeName(this.opts.volume.lv, found), step: 'creating-snapshot', startedAt: new Date().toISOString() }
+      this.state.pending = { snapshot: freeName(this.opts.volume.lv, found, this.state.base), step: 'creating-snapshot', startedAt: new Date().toISOString() }
       await this.save()
     } else {
       this.opts.notice(
@@ -366,10 +366,16 @@ class Increment {
   }
 }
 
-/** A name not used by another LV yet: two backups within one second get "-2", "-3", ... */
-function freeName(lv: string, found: OriginSnapshots): string {
+/**
+ * A name not used by another LV yet, nor by the recorded base: two backups
+ * within one second get "-2", "-3", ... A base removed by hand within the
+ * same second must not lend its name to the new snapshot, which would then
+ * pass for the base and make an empty delta of itself.
+ */
+export function freeName(lv: string, found: OriginSnapshots, recordedBase: string | null): string {
   const base = snapshotName(lv, new Date())
   const taken = new Set(found.snapshots.map((s) => s.lv.name))
+  if (recordedBase) taken.add(recordedBase)
   let name = base
   for (let n = 2; taken.has(name); n++) name = `${base}-${n}`
   return name
