@@ -14,7 +14,7 @@ export interface ApplySummary {
   target: string
   source: string
   runs: number
-  /** Runs that already held the new data (a re-run); null when there is no base to check (a full copy). */
+  /** Runs that already held the new data, not the old (a re-run); null when there is no base to check (a full copy). */
   runsAlreadyNew: number | null
   /** What TARGET was compared with before the first write. */
   baseCheckedBy: string

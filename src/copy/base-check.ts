@@ -21,7 +21,10 @@ const CHECK_IN_FLIGHT = 3
 export interface BaseCheckResult {
   /** What TARGET was compared with. */
   checkedBy: 'old snapshot' | 'base.sha256' | 'nothing (no base: a full copy)'
-  /** Runs whose every byte already held the new data; null when nothing was checked. */
+  /**
+   * Runs that already held the new data and not the old (a re-run); a run
+   * whose data did not change counts as holding the old. Null when nothing was checked.
+   */
   runsAlreadyNew: number | null
 }
 
