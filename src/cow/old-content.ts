@@ -13,7 +13,7 @@ import { InvalidInputError } from '../errors'
 
 const debug = createDebug('snapdelta:cow')
 
-/** Largest single COW read: consecutive chunks are coalesced up to this. */
+/** Bytes of chunks read per window (reads in flight together); consecutive chunks are coalesced within it. */
 const MAX_READ_BYTES = 4 * 1024 * 1024
 
 export interface OldContentExpectation {
@@ -34,44 +34,63 @@ export class OldContent {
     private readonly map: OldChunkMap,
     private readonly deviceSizeBytes: number,
   ) {
-    this.bounceBytes = Math.max(map.chunkSizeBytes, MAX_READ_BYTES - (MAX_READ_BYTES % map.chunkSizeBytes))
+    // One chunk more than the largest read: a window that starts inside a chunk still fits.
+    this.bounceBytes = Math.max(map.chunkSizeBytes, MAX_READ_BYTES - (MAX_READ_BYTES % map.chunkSizeBytes)) + map.chunkSizeBytes
   }
 
   /** Fills `target` with the old snapshot's bytes at `offsetBytes`; every chunk of the range must be in the table. */
   async readOld(target: Buffer, offsetBytes: number): Promise<void> {
-    const chunkBytes = this.map.chunkSizeBytes
     const end = offsetBytes + target.length
     if (end > this.deviceSizeBytes) {
       throw new InvalidInputError(`read of ${target.length} bytes at ${offsetBytes} goes past the end of the ${this.deviceSizeBytes}-byte snapshot`)
     }
-    if (target.length === 0) return
+    const chunkBytes = this.map.chunkSizeBytes
+    // Windows of whole chunks that fit the bounce buffer.
+    const windowBytes = this.bounceBytes - chunkBytes
+    for (let from = offsetBytes; from < end; ) {
+      const to = Math.min(end, Math.floor(from / chunkBytes) * chunkBytes + windowBytes)
+      await this.readWindow(target.subarray(from - offsetBytes, to - offsetBytes), from)
+      from = to
+    }
+  }
+
+  // Reads the COW chunks behind [offsetBytes, + target.length), at most one
+  // bounce buffer of chunks, all reads at once: tables in commit order
+  // scatter a run's chunks over the COW, and one read at a time would leave
+  // the device idle between them.
+  private async readWindow(target: Buffer, offsetBytes: number): Promise<void> {
+    const chunkBytes = this.map.chunkSizeBytes
     const { oldChunks, cowChunks } = this.map
-    const lastChunk = Math.floor((end - 1) / chunkBytes)
-    const maxChunks = this.bounceBytes / chunkBytes
+    const firstChunk = Math.floor(offsetBytes / chunkBytes)
+    const lastChunk = Math.floor((offsetBytes + target.length - 1) / chunkBytes)
     const bounce = this.bounces.pop() ?? (await this.device.allocAligned(this.bounceBytes))
     try {
-      let chunk = Math.floor(offsetBytes / chunkBytes)
-      let i = lowerBound(this.map, chunk)
-      while (chunk <= lastChunk) {
+      const reads: Array<Promise<void>> = []
+      let missing: InvalidInputError | undefined
+      let i = lowerBound(this.map, firstChunk)
+      for (let chunk = firstChunk; chunk <= lastChunk; ) {
         if (i >= oldChunks.length || oldChunks[i] !== chunk) {
-          throw new InvalidInputError(
+          missing = new InvalidInputError(
             `${this.device.path} does not list chunk ${chunk} (byte ${chunk * chunkBytes}), which the delta changes: ` +
               "the old snapshot's content there is unknown (the COW is not the one the delta was built from)",
           )
+          break
         }
         // Consecutive old chunks saved in consecutive COW chunks: one read.
         let k = 1
-        while (chunk + k <= lastChunk && k < maxChunks && oldChunks[i + k] === chunk + k && cowChunks[i + k] === cowChunks[i] + k) k++
-        const data = bounce.subarray(0, k * chunkBytes)
-        await this.device.readInto(data, cowChunks[i] * chunkBytes)
-        // The last chunk of the device may be partial: only the bytes inside the request are copied.
-        const groupStart = chunk * chunkBytes
-        const from = Math.max(offsetBytes, groupStart)
-        const to = Math.min(end, groupStart + k * chunkBytes)
-        data.copy(target, from - offsetBytes, from - groupStart, to - groupStart)
+        while (chunk + k <= lastChunk && oldChunks[i + k] === chunk + k && cowChunks[i + k] === cowChunks[i] + k) k++
+        const at = (chunk - firstChunk) * chunkBytes
+        reads.push(this.device.readInto(bounce.subarray(at, at + k * chunkBytes), cowChunks[i] * chunkBytes))
         chunk += k
         i += k
       }
+      // Every read settles before the bounce buffer goes back to the pool.
+      const failed = (await Promise.allSettled(reads)).find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (missing) throw missing
+      if (failed) throw failed.reason
+      // The last chunk of the device may be partial: only the bytes inside the request are copied.
+      const skip = offsetBytes - firstChunk * chunkBytes
+      bounce.copy(target, 0, skip, skip + target.length)
     } finally {
       this.bounces.push(bounce)
     }
