@@ -1,6 +1,8 @@
 #!/bin/sh
 # Incremental copy through rsync: move only changed/ and chunks.map (the
-# delta), then write them onto the backup with `snapdelta apply`.
+# delta) and base.sha256 (what apply checks the backup against before it
+# writes: without it a copy is refused), then write them onto the backup
+# with `snapdelta apply`.
 # Usage: copy-with-rsync.sh GENDIR COPYDIR TARGET
 #   GENDIR   a mounted generation directory, e.g. /mnt/snapdelta/snap2
 #   COPYDIR  where the delta is copied to: a fresh directory per generation
@@ -11,6 +13,6 @@ GENDIR=$1
 COPYDIR=$2
 TARGET=$3
 mkdir -p "$COPYDIR"
-rsync -a --delete "$GENDIR/changed" "$GENDIR/chunks.map" "$COPYDIR/"
+rsync -a --delete "$GENDIR/changed" "$GENDIR/chunks.map" "$GENDIR/base.sha256" "$COPYDIR/"
 snapdelta apply "$COPYDIR" "$TARGET"
 snapdelta verify --changed-only "$COPYDIR" "$TARGET"

@@ -234,10 +234,12 @@ class Increment {
       if (mode === 'delta') {
         const generation = await this.openDelta(base!, next, 'falling back to a full copy')
         if (generation) {
+          // A local copy checks the target against the base's COW first (base-check.ts); the source closes that COW.
+          const source = sourceFromGeneration(generation)
           try {
-            await this.transfer(sourceFromGeneration(generation), `delta ${base!.lv.name} -> ${next.lv.name}`)
+            await this.transfer(source, `delta ${base!.lv.name} -> ${next.lv.name}`)
           } finally {
-            await generation.close()
+            await source.close().finally(() => generation.close())
           }
           return mode
         }

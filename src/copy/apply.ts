@@ -1,4 +1,6 @@
-// apply: writes exactly the runs of a generation onto TARGET, nothing else.
+// apply: checks that TARGET holds the generation's base (base-check.ts), then
+// writes exactly the runs of the generation onto it, nothing else.
+import { checkTargetHoldsBase } from './base-check'
 import { GenerationSource } from './generation-source'
 import { forEachPiece, runPieces } from './pieces'
 import { openTarget, syncTarget, writeFully } from './target'
@@ -12,11 +14,19 @@ export interface ApplySummary {
   target: string
   source: string
   runs: number
+  /** Runs that already held the new data, not the old (a re-run); null when there is no base to check (a full copy). */
+  runsAlreadyNew: number | null
+  /** What TARGET was compared with before the first write. */
+  baseCheckedBy: string
   bytesWritten: number
   seconds: number
 }
 
-/** Copies every run of `source` onto `targetPath` (same size required), then fsyncs. */
+/**
+ * Copies every run of `source` onto `targetPath` (same size required), then
+ * fsyncs; refuses before the first write unless every run of TARGET holds
+ * the old snapshot's data or already the new one.
+ */
 export async function applyToTarget(
   source: GenerationSource,
   targetPath: string,
@@ -25,7 +35,10 @@ export async function applyToTarget(
   const started = process.hrtime.bigint()
   const target = await openTarget(targetPath, source.runs.deviceSizeBytes, 'write', source.inputs)
   let bytesWritten = 0
+  let check
   try {
+    // All runs are checked before the first write: a refusal leaves TARGET byte-identical.
+    check = await checkTargetHoldsBase(source, target)
     await forEachPiece(runPieces(source.runs, APPLY_PIECE_BYTES), APPLY_PIECE_BYTES, APPLY_IN_FLIGHT, async (piece, buffer) => {
       await source.readChanged(buffer, piece.offsetBytes)
       await writeFully(target, buffer, piece.offsetBytes)
@@ -40,6 +53,8 @@ export async function applyToTarget(
     target: targetPath,
     source: source.description,
     runs: source.runs.count,
+    runsAlreadyNew: check.runsAlreadyNew,
+    baseCheckedBy: check.checkedBy,
     bytesWritten,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
   }

@@ -16,6 +16,8 @@ import { GenerationIdentities, SnapshotIdentity, UNKNOWN_SNAPSHOT } from '../gen
 import { changedFileName, parseChangedFileName, parseChunksMap } from '../format/chunks-map-text'
 import { DeviceIoError, InvalidInputError, ioError } from '../errors'
 import { confirmedMountedSnapshot, MAX_INFO_JSON_BYTES } from './mounted-snapshot'
+import { lazyOldContent } from '../cow/old-content'
+import { BaseSums, parseBaseSums } from '../format/base-sums-text'
 
 const debug = createDebug('snapdelta:copy')
 
@@ -40,19 +42,34 @@ export interface GenerationSource {
    * source can read them (it has the old snapshot's COW).
    */
   readonly readOld?: (target: Buffer, offsetBytes: number) => Promise<void>
+  /**
+   * The parsed base.sha256 of a generation directory that cannot read the old
+   * snapshot (a copy): rejects when the file is missing or unusable.
+   */
+  readonly readBaseSums?: () => Promise<BaseSums>
   close(): Promise<void>
 }
 
-/** A source over an opened Generation; closing it leaves the Generation open. */
+/**
+ * A source over an opened Generation; closing it closes the old snapshot's
+ * COW if readOld opened it, and leaves the Generation open.
+ */
 export function sourceFromGeneration(generation: Generation): GenerationSource {
+  const { runs } = generation
+  const old = lazyOldContent(generation.cowPath, {
+    chunkSizeBytes: runs.chunkSizeBytes,
+    deviceSizeBytes: runs.deviceSizeBytes,
+    identity: generation.table.cowIdentity,
+  })
   return {
     description: `${generation.cowPath} + ${generation.snapshotPath}`,
-    runs: generation.runs,
+    runs,
     readChanged: (target, offsetBytes) => generation.snapshot.readInto(target, offsetBytes),
     full: generation.snapshot,
     inputs: generationInputs(generation),
     identities: generation.identities,
-    close: async () => {},
+    readOld: old.readOld,
+    close: old.close,
   }
 }
 
@@ -80,8 +97,15 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
   const runs = runsFromChunksMap(map.text, mapPath)
   const { named, identities } = await readInfo(dir)
   // Checked first: with the snapshot at hand, full.img and delta.img are not needed.
-  const snapshot = await confirmedMountedSnapshot(dir, map.stats.dev, runs.deviceSizeBytes)
-  if (snapshot) {
+  const mounted = await confirmedMountedSnapshot(dir, map.stats.dev, runs.deviceSizeBytes)
+  // What a directory read through its own files checks TARGET with: its base.sha256.
+  const readBaseSums = () => readBaseSumsFile(dir)
+  if (mounted) {
+    const { snapshot, cowPath } = mounted
+    // The confirmed mount's COW: the old bytes themselves, not their checksums.
+    const old = cowPath
+      ? lazyOldContent(cowPath, { chunkSizeBytes: runs.chunkSizeBytes, deviceSizeBytes: runs.deviceSizeBytes, identity: mounted.cowIdentity })
+      : undefined
     return {
       description: `${dir} (data read from ${snapshot.path})`,
       runs,
@@ -89,7 +113,10 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
       full: snapshot,
       inputs: [{ path: snapshot.path, identity: snapshot.identity }, ...named],
       identities,
-      close: () => snapshot.close(),
+      ...(old ? { readOld: old.readOld } : { readBaseSums }),
+      close: async () => {
+        await Promise.all([snapshot.close(), old?.close()])
+      },
     }
   }
   const full = await openIfPresent(path.join(dir, 'full.img'))
@@ -111,6 +138,7 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
       full,
       inputs: [...images, ...named],
       identities,
+      readBaseSums,
       close: async () => {
         await Promise.all([delta.close(), full?.close()])
       },
@@ -127,10 +155,28 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
     full,
     inputs: [...images, ...named],
     identities,
+    readBaseSums,
     close: async () => {
       await full?.close()
     },
   }
+}
+
+/** Reads and parses GEN/base.sha256; a copy without it is refused with the recipe that copies it along. */
+async function readBaseSumsFile(dir: string): Promise<BaseSums> {
+  const file = path.join(dir, 'base.sha256')
+  let text: string
+  try {
+    text = (await readTextFile(file, MAX_CHUNKS_MAP_BYTES)).text
+  } catch (err) {
+    throw new InvalidInputError(
+      `cannot read ${file}: ${(err as Error).message}. Without it (or the mounted generation, which reads the old snapshot's COW) ` +
+        'apply cannot check that the target holds the base of this delta, and refuses to write. ' +
+        'Copy base.sha256 along with the delta, e.g. rsync -a --delete GEN/changed GEN/chunks.map GEN/base.sha256 host:/srv/delta/',
+      { cause: err },
+    )
+  }
+  return parseBaseSums(text, file)
 }
 
 /**

@@ -18,13 +18,20 @@ const debug = createDebug('snapdelta:copy')
 // info.json is a page of facts.
 export const MAX_INFO_JSON_BYTES = 1024 * 1024
 
+export interface MountedSnapshot {
+  snapshot: FileSource
+  /** The old snapshot's COW, as the confirmed mount names it (with what it named then, when known): the old bytes for the content check. */
+  cowPath: string | undefined
+  cowIdentity: string | undefined
+}
+
 /**
  * The snapshot behind generation directory `dir`, opened, when a live
  * snapdelta mount serves `dir` (whose chunks.map came from st_dev `mapDev`)
  * and its info.json names a snapshot with the identity the server published
  * and `deviceSizeBytes`; undefined otherwise (read through the directory then).
  */
-export async function confirmedMountedSnapshot(dir: string, mapDev: number, deviceSizeBytes: number): Promise<FileSource | undefined> {
+export async function confirmedMountedSnapshot(dir: string, mapDev: number, deviceSizeBytes: number): Promise<MountedSnapshot | undefined> {
   const mount = await findMountByDevice(mapDev)
   if (!mount || !isSnapdeltaMount(mount)) {
     debug('%s: not on a live snapdelta mount: reading its own files', dir)
@@ -36,7 +43,7 @@ export async function confirmedMountedSnapshot(dir: string, mapDev: number, devi
     debug('%s: the mount at %s belongs to uid %s: reading through it', dir, mount.mountpoint, owner)
     return undefined
   }
-  let info: { kind?: unknown; snapshotPath?: unknown; snapshotIdentity?: unknown } | null
+  let info: { kind?: unknown; snapshotPath?: unknown; snapshotIdentity?: unknown; cowPath?: unknown; cowIdentity?: unknown } | null
   try {
     const file = await readTextFile(path.join(dir, 'info.json'), MAX_INFO_JSON_BYTES)
     if (file.stats.dev !== mapDev) return undefined
@@ -53,7 +60,10 @@ export async function confirmedMountedSnapshot(dir: string, mapDev: number, devi
   } catch {
     return undefined
   }
-  if (snapshot.identity === info.snapshotIdentity && snapshot.sizeBytes === deviceSizeBytes) return snapshot
+  if (snapshot.identity === info.snapshotIdentity && snapshot.sizeBytes === deviceSizeBytes) {
+    const text = (v: unknown) => (typeof v === 'string' ? v : undefined)
+    return { snapshot, cowPath: text(info.cowPath), cowIdentity: text(info.cowIdentity) }
+  }
   debug('%s: %s is no longer the snapshot the mount serves: reading through the mount', dir, info.snapshotPath)
   await snapshot.close()
   return undefined

@@ -22,5 +22,15 @@ export async function openSource(spec: SourceSpec): Promise<GenerationSource> {
     throw new UsageError('expected a generation directory, or both --cow OLD_COW and --snapshot NEW_SNAPSHOT')
   }
   const generation = await openGeneration({ cowPath: spec.cowPath, snapshotPath: spec.snapshotPath })
-  return { ...sourceFromGeneration(generation), close: () => generation.close() }
+  const source = sourceFromGeneration(generation)
+  return {
+    ...source,
+    close: async () => {
+      try {
+        await source.close()
+      } finally {
+        await generation.close()
+      }
+    },
+  }
 }

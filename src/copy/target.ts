@@ -3,6 +3,7 @@
 import { constants, promises as fsp } from 'fs'
 import { deviceSizeBytes } from '../io/device-size'
 import { openDataFile } from '../io/open-data-file'
+import { readFully } from '../io/read-fully'
 import { findSameFile, identityOf, NamedIdentity } from '../io/device-identity'
 import { DeviceIoError, InvalidInputError, ioError } from '../errors'
 import { formatBytes } from '../units'
@@ -20,7 +21,8 @@ export interface Target {
  * Opens TARGET for writing (or reading) and checks, before anything is
  * written, that it is none of `inputs` (the generation's own sources) and
  * has exactly the snapshot's size. For writing it also takes TARGET's write
- * lock (target-lock.ts): a second writer is refused with exit 6.
+ * lock (target-lock.ts): a second writer is refused with exit 6. A writer
+ * opens TARGET read-write: it reads what TARGET holds before it writes (base-check.ts).
  */
 export async function openTarget(
   targetPath: string,
@@ -89,6 +91,11 @@ export async function writeFully(target: Target, data: Buffer, offsetBytes: numb
     if (n === 0) throw new DeviceIoError(`${target.path}: write at byte ${offsetBytes + done} wrote nothing`)
     done += n
   }
+}
+
+/** Fills `data` with TARGET's bytes at `offsetBytes`. */
+export async function readTarget(target: Target, data: Buffer, offsetBytes: number): Promise<void> {
+  await readFully(target.handle.fd, target.path, data, offsetBytes)
 }
 
 /** Flushes TARGET to stable storage: success is reported only after this. */

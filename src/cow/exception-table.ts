@@ -33,7 +33,14 @@ export interface ExceptionTable {
   direct: boolean
   /** Listed origin chunks in commit order; runsForSnapshot sorts them in place. */
   oldChunks: ChunkIndexArray
+  /** The COW chunk of each entry of oldChunks (same order); only when asked for (old-content.ts). */
+  newChunks?: ChunkIndexArray
   maxOldChunk: number
+}
+
+export interface ReadTableOptions {
+  /** Also keep where each old chunk's saved data sits in the COW (4 or 8 bytes an exception more). */
+  keepNewChunks?: boolean
 }
 
 // Beyond this many entries the array grows instead.
@@ -44,7 +51,7 @@ const MAX_PREALLOCATED_CHUNKS = 1 << 28
 const AREAS_IN_FLIGHT = 64
 
 /** Reads and validates the header and every metadata area of `device`. */
-export async function readExceptionTable(device: CowDevice & { direct?: boolean }): Promise<ExceptionTable> {
+export async function readExceptionTable(device: CowDevice & { direct?: boolean }, options: ReadTableOptions = {}): Promise<ExceptionTable> {
   const source = device.path
   if (device.sizeBytes < 4096) {
     throw new InvalidInputError(`${source}: ${device.sizeBytes} bytes is too small for a snapshot COW device (at least one 4 KiB chunk)`)
@@ -77,6 +84,12 @@ export async function readExceptionTable(device: CowDevice & { direct?: boolean 
   // The table cannot hold more exceptions than the COW has chunks; the
   // untouched tail of this allocation is never faulted in, so costs no resident memory.
   let store: ChunkIndexArray = new Uint32Array(Math.min(Math.max(perArea, cowChunks), MAX_PREALLOCATED_CHUNKS))
+  // Every new_chunk is below cowChunks (checked below), so 4 bytes hold it on any COW under 16 TiB at 4 KiB chunks.
+  let newStore: ChunkIndexArray | undefined = options.keepNewChunks
+    ? cowChunks <= 0xffffffff
+      ? new Uint32Array(store.length)
+      : new Float64Array(store.length)
+    : undefined
   const oldScratch = new Float64Array(perArea)
   const newScratch = new Float64Array(perArea)
   let count = 0
@@ -94,7 +107,10 @@ export async function readExceptionTable(device: CowDevice & { direct?: boolean 
       const readError = await inFlight[area % AREAS_IN_FLIGHT]
       if (readError) throw readError
       const decoded = parseExceptionArea(slot(area), perArea, oldScratch, newScratch)
-      if (count + decoded.count > store.length) store = grow(store, count)
+      if (count + decoded.count > store.length) {
+        store = grow(store, count)
+        if (newStore) newStore = grow(newStore, count)
+      }
       for (let e = 0; e < decoded.count; e++) {
         const newChunk = newScratch[e]
         if (newChunk >= cowChunks) {
@@ -113,6 +129,7 @@ export async function readExceptionTable(device: CowDevice & { direct?: boolean 
           if (old > 0xffffffff && store instanceof Uint32Array) store = Float64Array.from(store)
         }
         store[count + e] = old
+        if (newStore) newStore[count + e] = newChunk
       }
       count += decoded.count
       if (!decoded.full) break
@@ -132,6 +149,7 @@ export async function readExceptionTable(device: CowDevice & { direct?: boolean 
     areasRead: area + 1,
     direct: device.direct ?? true,
     oldChunks: store.subarray(0, count),
+    newChunks: newStore?.subarray(0, count),
     maxOldChunk: maxOld,
   }
 }
@@ -143,10 +161,10 @@ function grow(chunks: ChunkIndexArray, used: number): ChunkIndexArray {
 }
 
 /** Opens a COW file or device with O_DIRECT and reads its table. */
-export async function readExceptionTableFromPath(path: string): Promise<ExceptionTable> {
+export async function readExceptionTableFromPath(path: string, options: ReadTableOptions = {}): Promise<ExceptionTable> {
   const device = await DirectReader.open(path)
   try {
-    return await readExceptionTable(device)
+    return await readExceptionTable(device, options)
   } finally {
     await device.close()
   }

@@ -1,5 +1,5 @@
 // One generation's directory: full.img, delta.img, chunks.map, changed/,
-// info.json. GENERATION_ENTRIES is the one list of what it holds.
+// base.sha256, info.json. GENERATION_ENTRIES is the one list of what it holds.
 import { Generation } from '../generation/generation'
 import { ChangedDir } from './changed-dir'
 import { ChunksMapFile } from './chunks-map-file'
@@ -10,6 +10,7 @@ import { fullImageFile } from './snapshot-range-file'
 import { TextFile } from './text-file'
 import { deltaStreamFile } from './delta-stream-file'
 import { deltaBmapFile } from './delta-bmap-file'
+import { baseSumsFile } from './base-sums-file'
 
 /** What a node of a generation directory is built from. */
 export interface GenerationContext {
@@ -30,6 +31,7 @@ export const GENERATION_ENTRIES: readonly GenerationEntry[] = [
   ['changed', ({ generation }) => new ChangedDir(generation.runs, generation.snapshot)],
   ['delta.stream', ({ generation }) => deltaStreamFile(generation)],
   ['delta.bmap', ({ generation }) => deltaBmapFile(generation)],
+  ['base.sha256', ({ generation }) => baseSumsFile(generation)],
   ['info.json', (context) => new TextFile(JSON.stringify(generationInfo(context), null, 2) + '\n')],
 ]
 
@@ -48,6 +50,7 @@ export function generationInfo({ generation, mountedAt }: GenerationContext): Re
     changedBytes: runs.changedBytes,
     exceptions: table.exceptions,
     cowPath: generation.cowPath,
+    cowIdentity: table.cowIdentity,
     cowSizeBytes: table.cowSizeBytes,
     cowReadWithODirect: table.direct,
     snapshotPath: generation.snapshotPath,

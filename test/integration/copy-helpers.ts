@@ -6,6 +6,8 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'fs'
 import path from 'path'
 import { pseudoRandomBytes, ScenarioSpec } from '../../src/cow/scenario'
 import { openGeneration } from '../../src/generation/generation'
+import { sourceFromGeneration } from '../../src/copy/generation-source'
+import { formatBaseSums } from '../../src/copy/base-sums'
 import { changedFileName } from '../../src/format/chunks-map-text'
 import { chunksMapText } from '../../src/map/chunks-map'
 import { CLI, runCommand, CliResult } from '../helpers/cli'
@@ -96,10 +98,18 @@ export function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex')
 }
 
-/** Writes what `cp -r` of a mounted generation's chunks.map and changed/ would give, without a mount. */
-export async function writeGenerationFolder(dir: string, cowPath: string, snapshotPath: string): Promise<void> {
+/**
+ * Writes what `cp -r` of a mounted generation's chunks.map, changed/ and
+ * base.sha256 would give, without a mount (`baseSums: false` leaves base.sha256 out).
+ */
+export async function writeGenerationFolder(dir: string, cowPath: string, snapshotPath: string, options: { baseSums?: boolean } = {}): Promise<void> {
   const generation = await openGeneration({ cowPath, snapshotPath })
   try {
+    if (options.baseSums !== false) {
+      const source = sourceFromGeneration(generation)
+      mkdirSync(dir, { recursive: true })
+      writeFileSync(path.join(dir, 'base.sha256'), await formatBaseSums(source).finally(() => source.close()))
+    }
     const { runs } = generation
     mkdirSync(path.join(dir, 'changed'), { recursive: true })
     for (let i = 0; i < runs.count; i++) {

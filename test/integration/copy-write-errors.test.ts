@@ -5,6 +5,8 @@ import { mkdirSync, writeFileSync, truncateSync } from 'fs'
 import path from 'path'
 import { runCli, runCommand } from '../helpers/cli'
 import { realKernelFixture } from '../helpers/fixtures'
+import { writeCowImage } from '../../src/cow/cow-writer'
+import { pseudoRandomBytes } from '../../src/cow/scenario'
 import { scratchDir, removeScratchRoot } from '../helpers/tmp'
 
 const dir = scratchDir('write-errors')
@@ -43,11 +45,18 @@ test('receive onto a target whose writes fail: exit 4, the target named, no succ
 })
 
 test('apply onto a target whose writes fail: exit 4, the target named', async () => {
-  const fx = realKernelFixture('a-random-4k')
+  // apply checks first that TARGET holds the base: here the base is all zeros
+  // (the COW's saved chunks are holes), like the sparse target, so the check
+  // passes and the writes are what fails.
+  const deviceBytes = 4 * 1024 * 1024
+  const cow = path.join(dir, 'zero-base-cow.img')
+  const snapshot = path.join(dir, 'zero-base-snap.img')
+  await writeCowImage(cow, { chunkSizeSectors: 8, oldChunks: Array.from({ length: 512 }, (_, i) => i * 2) })
+  writeFileSync(snapshot, pseudoRandomBytes(deviceBytes, 5))
   const gen = path.join(dir, 'gen')
   const { writeGenerationFolder } = await import('./copy-helpers')
-  await writeGenerationFolder(gen, fx.cow1, fx.snap2)
-  const target = fullTarget('apply.img', fx.meta.origin_bytes)
+  await writeGenerationFolder(gen, cow, snapshot)
+  const target = fullTarget('apply.img', deviceBytes)
   const result = await runCli(['apply', '--quiet', gen, target])
   expect(result.exitCode).toBe(4)
   expect(result.stderr).toContain(target)

@@ -19,7 +19,11 @@ export function registerApply(program: Command): void {
     .description(
       'Write exactly the runs listed in GENDIR/chunks.map onto TARGET (a block device or a file of the snapshot\'s size),\n' +
         'reading GENDIR/delta.img, or GENDIR/changed/ in a copied folder without delta.img. Writes nothing else,\n' +
-        'never truncates or extends TARGET, refuses a TARGET of another size, and fsyncs before reporting success.',
+        'never truncates or extends TARGET, refuses a TARGET of another size, and fsyncs before reporting success.\n' +
+        'Before the first write it checks that every run of TARGET holds the old snapshot\'s data (TARGET is a backup\n' +
+        'of the base) or already the new data (a re-run); otherwise it refuses (exit 3) and TARGET is unchanged.\n' +
+        'A mounted GENDIR is checked against the old snapshot\'s COW; a copied one against GENDIR/base.sha256,\n' +
+        'which must be copied along (rsync -a --delete GEN/changed GEN/chunks.map GEN/base.sha256 host:/srv/delta/).',
     )
     .argument('<GENDIR>', 'a generation directory on a mount, or a copy of one (chunks.map + changed/)')
     .argument('<TARGET>', 'the backup: a block device or a regular file, exactly as large as the snapshot')
@@ -32,7 +36,11 @@ export function registerApply(program: Command): void {
         const summary = await applyToTarget(source, targetPath, (bytes) => progress.advance(bytes)).finally(() => progress.stop())
         if (opts.json) await printJson(summary)
         else if (!opts.quiet) {
-          process.stderr.write(`applied ${summary.runs} runs (${formatBytes(summary.bytesWritten)}) from ${dir} onto ${targetPath}; flushed\n`)
+          const already = summary.runsAlreadyNew ? ` (${summary.runsAlreadyNew} already held the new data)` : ''
+          process.stderr.write(
+            `applied ${summary.runs} runs (${formatBytes(summary.bytesWritten)}) from ${dir} onto ${targetPath}${already}; ` +
+              `checked against the ${summary.baseCheckedBy} first; flushed\n`,
+          )
         }
       } finally {
         await source.close()
