@@ -3,7 +3,9 @@
 import { checkTargetHoldsBase } from './base-check'
 import { GenerationSource } from './generation-source'
 import { forEachPiece, runPieces } from './pieces'
-import { openTarget, syncTarget, writeFully } from './target'
+import { openTarget, readTarget, syncTarget, writeFully } from './target'
+import { WriteJournal } from './write-journal'
+import { crashPoint } from '../crash-hook'
 
 /** Bytes per read/write: large enough for sequential throughput, small enough for memory. */
 export const APPLY_PIECE_BYTES = 4 * 1024 * 1024
@@ -18,6 +20,8 @@ export interface ApplySummary {
   runsAlreadyNew: number | null
   /** What TARGET was compared with before the first write. */
   baseCheckedBy: string
+  /** True when a history said TARGET already holds the generation: nothing was written. */
+  alreadyHeld: boolean
   bytesWritten: number
   seconds: number
 }
@@ -31,21 +35,38 @@ export async function applyToTarget(
   source: GenerationSource,
   targetPath: string,
   onProgress: (bytes: number) => void = () => {},
+  journal?: WriteJournal,
 ): Promise<ApplySummary> {
   const started = process.hrtime.bigint()
   const target = await openTarget(targetPath, source.runs.deviceSizeBytes, 'write', source.inputs)
   let bytesWritten = 0
   let check
   try {
+    const { from, to } = source.identities
+    const full = !source.readOld && !source.readBaseSums && from.name === null && from.uuid === null
+    if (journal && (await journal.checkIdentity({ from, to, full })) === 'skip') {
+      return { target: targetPath, source: source.description, runs: source.runs.count, runsAlreadyNew: null, baseCheckedBy: 'a history', alreadyHeld: true, bytesWritten: 0, seconds: 0 }
+    }
     // All runs are checked before the first write: a refusal leaves TARGET byte-identical.
     check = await checkTargetHoldsBase(source, target)
+    await journal?.beforeWrite({
+      from,
+      to,
+      full,
+      runs: source.runs,
+      holdsNewData: check.holdsNewData,
+      readTarget: (buffer, offsetBytes) => readTarget(target, buffer, offsetBytes),
+      readOld: source.readOld,
+    })
     await forEachPiece(runPieces(source.runs, APPLY_PIECE_BYTES), APPLY_PIECE_BYTES, APPLY_IN_FLIGHT, async (piece, buffer) => {
       await source.readChanged(buffer, piece.offsetBytes)
       await writeFully(target, buffer, piece.offsetBytes)
+      if (journal && bytesWritten === 0) crashPoint('history-mid-write')
       bytesWritten += piece.lengthBytes
       onProgress(piece.lengthBytes)
     })
     await syncTarget(target)
+    await journal?.afterWrite()
   } finally {
     await target.close()
   }
@@ -55,6 +76,7 @@ export async function applyToTarget(
     runs: source.runs.count,
     runsAlreadyNew: check.runsAlreadyNew,
     baseCheckedBy: check.checkedBy,
+    alreadyHeld: false,
     bytesWritten,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
   }

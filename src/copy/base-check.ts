@@ -17,6 +17,8 @@ import { SECTOR_BYTES } from '../units'
 
 /** Pieces in flight while checking: reading TARGET and the old bytes of one while comparing another. */
 const CHECK_IN_FLIGHT = 3
+/** Pieces read from TARGET and the COW at a time: apply's piece size, for sequential throughput. */
+const OLD_BYTES_PIECE_BYTES = 4 * 1024 * 1024
 
 export interface BaseCheckResult {
   /** What TARGET was compared with. */
@@ -26,6 +28,8 @@ export interface BaseCheckResult {
    * whose data did not change counts as holding the old. Null when nothing was checked.
    */
   runsAlreadyNew: number | null
+  /** True when some piece of TARGET holds new data that differs from the old (an earlier write got there): its old bytes are gone from TARGET. */
+  holdsNewData: boolean
 }
 
 /** Refuses (InvalidInputError, nothing written) unless TARGET holds, run by run, the delta's base or its result. */
@@ -35,7 +39,7 @@ export async function checkTargetHoldsBase(source: GenerationSource, target: Tar
   // A source that starts from no snapshot (a full copy, a resync) writes
   // every byte its result needs: there is no base to hold.
   if (source.identities.from.name === null && source.identities.from.uuid === null) {
-    return { checkedBy: 'nothing (no base: a full copy)', runsAlreadyNew: null }
+    return { checkedBy: 'nothing (no base: a full copy)', runsAlreadyNew: null, holdsNewData: false }
   }
   throw new InvalidInputError(
     `${source.description}: the delta starts from ${describeSnapshot(source.identities.from)}, but it can read neither that snapshot's data ` +
@@ -52,8 +56,8 @@ async function checkOldBytes(
 ): Promise<BaseCheckResult> {
   // Whole piece-sized buffers, reused: two per piece in flight at most.
   const scratch: Buffer[] = []
-  const take = () => scratch.pop() ?? Buffer.allocUnsafeSlow(BASE_SUMS_PIECE_BYTES)
-  return checkPieces(source, target, runPieces(source.runs, BASE_SUMS_PIECE_BYTES), async (piece, held) => {
+  const take = () => scratch.pop() ?? Buffer.allocUnsafeSlow(OLD_BYTES_PIECE_BYTES)
+  return checkPieces(source, target, runPieces(source.runs, OLD_BYTES_PIECE_BYTES), OLD_BYTES_PIECE_BYTES, async (piece, held) => {
     const oldWhole = take()
     const old = oldWhole.subarray(0, piece.lengthBytes)
     try {
@@ -96,7 +100,7 @@ async function checkBaseSums(source: GenerationSource, sums: BaseSums, target: T
     throw new InvalidInputError(`base.sha256 of ${source.description} covers ${covered} bytes, but chunks.map changes ${runs.changedBytes}: it belongs to another generation`)
   }
   const index = new Map(pieces.map((p, i) => [p.offsetBytes, i]))
-  const result = await checkPieces(source, target, pieces, async (piece, held) => {
+  const result = await checkPieces(source, target, pieces, BASE_SUMS_PIECE_BYTES, async (piece, held) => {
     await readTarget(target, held, piece.offsetBytes)
     const sum = createHash('sha256').update(held).digest()
     const i = index.get(piece.offsetBytes) as number
@@ -116,26 +120,29 @@ async function checkPieces(
   source: GenerationSource,
   target: Target,
   pieces: Iterable<Piece>,
+  maxPieceBytes: number,
   judge: (piece: Piece, held: Buffer) => Promise<PieceState | number>,
 ): Promise<BaseCheckResult> {
   const runs = source.runs
   const notNew = new Uint8Array(runs.count)
   let offending = Infinity
+  let holdsNewData = false
   const stop = new Error('stop at the first offending piece')
   try {
-    await forEachPiece(pieces, BASE_SUMS_PIECE_BYTES, CHECK_IN_FLIGHT, async (piece, held) => {
+    await forEachPiece(pieces, maxPieceBytes, CHECK_IN_FLIGHT, async (piece, held) => {
       const state = await judge(piece, held)
       if (typeof state === 'number') {
         offending = Math.min(offending, state)
         throw stop
       }
+      if (state === 'new' || state === 'mixed') holdsNewData = true
       if (state !== 'new') notNew[runs.findRun(piece.offsetBytes)] = 1
     })
   } catch (err) {
     if (err !== stop) throw err
   }
   if (offending !== Infinity) throw refusal(source, target, offending, Boolean(source.readOld))
-  return { checkedBy: 'old snapshot', runsAlreadyNew: notNew.reduce((n, flag) => n + (flag ? 0 : 1), 0) }
+  return { checkedBy: 'old snapshot', runsAlreadyNew: notNew.reduce((n, flag) => n + (flag ? 0 : 1), 0), holdsNewData }
 }
 
 function refusal(source: GenerationSource, target: Target, offsetBytes: number, bySector: boolean): InvalidInputError {

@@ -14,9 +14,9 @@ export interface WritePlan {
   full: boolean
   /** The ranges the write will overwrite. */
   runs: ChunkRuns
-  /** Bytes of `runs` where TARGET already holds new data that differs from the old (an earlier write was cut short). */
-  bytesAlreadyNew: number
-  /** Reads TARGET's current content (still the old content where bytesAlreadyNew is 0). */
+  /** True when TARGET already holds, somewhere in `runs`, new data that differs from the old (an earlier write was cut short). */
+  holdsNewData: boolean
+  /** Reads TARGET's current content (all old content unless holdsNewData). */
   readTarget(target: Buffer, offsetBytes: number): Promise<void>
   /** Reads the old snapshot's bytes when the writer has them (apply from a COW). */
   readOld?: (target: Buffer, offsetBytes: number) => Promise<void>

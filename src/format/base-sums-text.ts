@@ -9,8 +9,12 @@ import { chunksMapLineBytes } from './chunks-map-text'
 import { InvalidInputError } from '../errors'
 
 export const BASE_SUMS_VERSION = 1
-/** Pieces of a run are at most this long: apply's piece size. */
-export const BASE_SUMS_PIECE_BYTES = 4 * 1024 * 1024
+/**
+ * Pieces of a run are at most this long: the delta stream's record size
+ * (MAX_RECORD_DATA_BYTES), so a copy's base.sha256 holds exactly its delta
+ * stream's check table and a copy sends the stream the mount sends.
+ */
+export const BASE_SUMS_PIECE_BYTES = 1024 * 1024
 const SHA256_HEX = 64
 const SHA256_BYTES = 32
 

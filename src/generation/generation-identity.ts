@@ -32,6 +32,11 @@ export function knownSame(a: SnapshotIdentity, b: SnapshotIdentity): boolean {
   return false
 }
 
+/** True when `a` and `b` are known to be the same snapshot, or record exactly the same (possibly nothing) of it: a history's own records. */
+export function sameRecord(a: SnapshotIdentity, b: SnapshotIdentity): boolean {
+  return knownSame(a, b) || (a.name === b.name && a.uuid === b.uuid)
+}
+
 /** "home-snap2 (uuid ...)" or "an unknown snapshot", for messages. */
 export function describeSnapshot(s: SnapshotIdentity): string {
   if (s.name === null && s.uuid === null) return 'an unknown snapshot'

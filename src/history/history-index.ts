@@ -103,7 +103,8 @@ function checkGeneration(value: unknown, where: string, bad: (what: string) => E
 function checkIdentity(value: unknown, where: string, bad: (what: string) => Error): SnapshotIdentity {
   const v = value as Record<string, unknown>
   const ok = (x: unknown) => x === null || typeof x === 'string'
-  if (!isObject(v) || !ok(v.name) || !ok(v.uuid) || (v.name === null && v.uuid === null)) throw bad(`${where} must be { name, uuid } with at least one a string`)
+  // Both null: a snapshot nothing is known of (the base of a history started by a delta that does not name it).
+  if (!isObject(v) || !ok(v.name) || !ok(v.uuid)) throw bad(`${where} must be { name, uuid }, each a string or null`)
   return { name: v.name as string | null, uuid: v.uuid as string | null }
 }
 

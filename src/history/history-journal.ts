@@ -9,7 +9,7 @@ import { promises as fsp } from 'fs'
 import { InvalidInputError, LockedError } from '../errors'
 import { crashPoint } from '../crash-hook'
 import { WriteJournal, WritePlan } from '../copy/write-journal'
-import { describeSnapshot, knownDifferent, knownSame, SnapshotIdentity } from '../generation/generation-identity'
+import { describeSnapshot, knownDifferent, knownSame, sameRecord, SnapshotIdentity } from '../generation/generation-identity'
 import { describeGeneration, readHistoryIndex } from './history-index'
 import { createHistory, History, openHistory } from './history-store'
 import { checkHistoryDir } from './history-dir-check'
@@ -70,7 +70,7 @@ export function historyJournal(options: HistoryJournalOptions): WriteJournal & {
       }
       // A delta that does not name its base starts, if the content check agrees, from what TARGET holds.
       from = write.from.name === null && write.from.uuid === null ? current : write.from
-      if (pending && knownSame(pending.to, write.to) && pending.from && knownSame(pending.from, from)) return 'write'
+      if (pending && sameRecord(pending.to, write.to) && pending.from && sameRecord(pending.from, from)) return 'write'
       if (!pending && knownSame(write.to, current)) return 'skip'
       if (knownDifferent(from, current)) {
         throw new InvalidInputError(
@@ -89,10 +89,10 @@ export function historyJournal(options: HistoryJournalOptions): WriteJournal & {
         outcome.created = true
       }
       const pending = history.pending()
-      const resuming = pending !== null && knownSame(pending.to, plan.to)
-      if (!resuming && plan.bytesAlreadyNew > 0 && !plan.readOld) {
+      const resuming = pending !== null && sameRecord(pending.to, plan.to)
+      if (!resuming && plan.holdsNewData && !plan.readOld) {
         throw new InvalidInputError(
-          `${options.targetPath} already holds ${plan.bytesAlreadyNew} bytes of the new data of ${describeSnapshot(plan.to)}, written by a run that ${options.dir} has no record of: ` +
+          `${options.targetPath} already holds part of the new data of ${describeSnapshot(plan.to)}, written by a run that ${options.dir} has no record of: ` +
             `what they held before is gone, so this generation cannot be recorded; refusing to write. Apply the delta without --history, then start a new history`,
         )
       }
@@ -101,7 +101,7 @@ export function historyJournal(options: HistoryJournalOptions): WriteJournal & {
         to: plan.to,
         runs: plan.runs,
         // TARGET's own bytes are the old ones unless an earlier write got there first; then only the old snapshot has them.
-        readOld: plan.bytesAlreadyNew > 0 && plan.readOld ? plan.readOld : plan.readTarget,
+        readOld: plan.holdsNewData && plan.readOld ? plan.readOld : plan.readTarget,
       })
       // After the pending step is flushed: a reader registered before it is seen here (readers.ts says why).
       await refuseWithReaders()

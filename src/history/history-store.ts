@@ -6,7 +6,7 @@
 // as it was before or after the step, never in between.
 import { InvalidInputError, UsageError } from '../errors'
 import { ChunkRuns } from '../map/chunk-runs'
-import { knownSame, SnapshotIdentity } from '../generation/generation-identity'
+import { sameRecord, SnapshotIdentity } from '../generation/generation-identity'
 import { checkHistoryDir, ensureHistoryDir } from './history-dir-check'
 import {
   describeGeneration, GenerationRecord, HISTORY_FORMAT, HISTORY_VERSION, HistoryIndex,
@@ -71,7 +71,7 @@ export class History {
     const { from, to, runs } = options
     const pending = this.index.pending
     if (pending) {
-      if (pending.from && knownSame(pending.from, from) && knownSame(pending.to, to)) {
+      if (pending.from && sameRecord(pending.from, from) && sameRecord(pending.to, to)) {
         await (await this.openUndo(pending)).close()
         return pending
       }
@@ -80,7 +80,7 @@ export class History {
           `finish that write first (apply the delta ${describeGeneration(pending.from)} -> ${describeGeneration(pending.to)} again), not ${describeGeneration(from)} -> ${describeGeneration(to)}`,
       )
     }
-    if (!knownSame(from, this.current())) {
+    if (!sameRecord(from, this.current())) {
       throw new InvalidInputError(
         `${this.dir}: the delta starts from ${describeGeneration(from)}, but ${this.target.path} holds ${describeGeneration(this.current())}: ` +
           'apply the deltas in order, starting from the generation the target holds',

@@ -155,7 +155,7 @@ function writePlan(header: StreamHeader, check: TargetCheck | null, target: Targ
     to: header.to,
     full: header.kind === 'full',
     runs: check ? check.runs : wholeDeviceRuns(header.chunkSizeBytes, header.deviceSizeBytes),
-    bytesAlreadyNew: check?.bytesAlreadyNew ?? 0,
+    holdsNewData: (check?.bytesAlreadyNew ?? 0) > 0,
     readTarget: (buffer, offsetBytes) => readFully(target.handle.fd, target.path, buffer, offsetBytes),
   }
 }

@@ -18,7 +18,7 @@ import {
   RecordKind,
   StreamHeader,
 } from './stream-format'
-import { readCheckEntry, streamOptionsFor } from './stream-source'
+import { checkEntryReader, streamOptionsFor } from './stream-source'
 import { InvalidInputError } from '../errors'
 
 /** Reads in flight ahead of the one being written: keeps the reader busy while the pipe drains. */
@@ -46,7 +46,8 @@ export async function sendStream(
   if (header.checkEntries !== null) {
     const table = new CheckTableChecksum(header.identity)
     const pieces = runPieces(source.runs, header.maxRecordDataBytes)
-    for await (const entry of inOrder(pieces, (piece) => readCheckEntry(source, piece))) {
+    const entryOf = await checkEntryReader(source)
+    for await (const entry of inOrder(pieces, entryOf)) {
       const bytes = encodeCheckEntry(entry)
       table.add(bytes)
       await emit(bytes)

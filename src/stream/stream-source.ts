@@ -6,6 +6,8 @@ import { GenerationSource } from '../copy/generation-source'
 import { Piece } from '../copy/pieces'
 import { CheckEntry } from './check-table'
 import { HeaderOptions, recordsForRuns } from './stream-format'
+import { BaseSums, pieceSum } from '../format/base-sums-text'
+import { InvalidInputError } from '../errors'
 
 /**
  * The header options for `source`'s stream. A source whose runs cover the
@@ -17,13 +19,39 @@ import { HeaderOptions, recordsForRuns } from './stream-format'
 export function streamOptionsFor(source: GenerationSource): HeaderOptions {
   const { runs, identities } = source
   const full = runs.changedBytes === runs.deviceSizeBytes
-  const checked = !full && source.readOld !== undefined
+  const checked = !full && (source.readOld !== undefined || source.readBaseSums !== undefined)
   return {
     kind: full ? 'full' : 'delta',
     from: identities.from,
     to: identities.to,
     checkEntries: checked ? recordsForRuns(runs) : null,
   }
+}
+
+/** The check entries of `source` by piece: read from the old and new snapshots, or taken from a copy's base.sha256. */
+export async function checkEntryReader(source: GenerationSource): Promise<(piece: Piece) => Promise<CheckEntry>> {
+  if (source.readOld || !source.readBaseSums) return (piece) => readCheckEntry(source, piece)
+  const sums = await source.readBaseSums()
+  return async (piece) => {
+    const i = pieceIndex(sums, piece.offsetBytes)
+    if (i < 0 || sums.lengths[i] !== piece.lengthBytes) {
+      throw new InvalidInputError(`base.sha256 of ${source.description} has no piece of ${piece.lengthBytes} bytes at byte ${piece.offsetBytes}: it does not belong to this chunks.map`)
+    }
+    return { offsetBytes: piece.offsetBytes, lengthBytes: piece.lengthBytes, oldSha256: pieceSum(sums.oldSums, i), newSha256: pieceSum(sums.newSums, i) }
+  }
+}
+
+// Index of the piece starting at `offsetBytes` (binary search; pieces ascend), or -1.
+function pieceIndex(sums: BaseSums, offsetBytes: number): number {
+  let lo = 0
+  let hi = sums.offsets.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    if (sums.offsets[mid] === offsetBytes) return mid
+    if (sums.offsets[mid] < offsetBytes) lo = mid + 1
+    else hi = mid - 1
+  }
+  return -1
 }
 
 /** The check entry of `piece`: reads the old snapshot's bytes and the new one's there (the source must have readOld). */

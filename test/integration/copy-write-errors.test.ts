@@ -4,7 +4,6 @@ import { execFileSync } from 'child_process'
 import { mkdirSync, writeFileSync, truncateSync } from 'fs'
 import path from 'path'
 import { runCli, runCommand } from '../helpers/cli'
-import { realKernelFixture } from '../helpers/fixtures'
 import { writeCowImage } from '../../src/cow/cow-writer'
 import { pseudoRandomBytes } from '../../src/cow/scenario'
 import { scratchDir, removeScratchRoot } from '../helpers/tmp'
@@ -30,12 +29,24 @@ function fullTarget(name: string, sizeBytes: number): string {
   return target
 }
 
+// Both writers check first that TARGET holds the base: here the base is all
+// zeros (the COW's saved chunks are holes), like the sparse target, so the
+// check passes and the writes are what fails.
+async function zeroBaseGeneration(): Promise<{ cow: string; snapshot: string; deviceBytes: number }> {
+  const deviceBytes = 4 * 1024 * 1024
+  const cow = path.join(dir, 'zero-base-cow.img')
+  const snapshot = path.join(dir, 'zero-base-snap.img')
+  await writeCowImage(cow, { chunkSizeSectors: 8, oldChunks: Array.from({ length: 512 }, (_, i) => i * 2) })
+  writeFileSync(snapshot, pseudoRandomBytes(deviceBytes, 5))
+  return { cow, snapshot, deviceBytes }
+}
+
 test('receive onto a target whose writes fail: exit 4, the target named, no success reported', async () => {
-  const fx = realKernelFixture('a-random-4k')
+  const { cow, snapshot, deviceBytes } = await zeroBaseGeneration()
   const stream = path.join(dir, 'delta.stream')
-  const sent = await runCommand('sh', ['-c', `node "$0" send --cow "$1" --snapshot "$2" > "$3"`, path.join(__dirname, '..', '..', 'bin', 'snapdelta.js'), fx.cow1, fx.snap2, stream])
+  const sent = await runCommand('sh', ['-c', `node "$0" send --cow "$1" --snapshot "$2" > "$3"`, path.join(__dirname, '..', '..', 'bin', 'snapdelta.js'), cow, snapshot, stream])
   expect(sent.exitCode).toBe(0)
-  const target = fullTarget('receive.img', fx.meta.origin_bytes)
+  const target = fullTarget('receive.img', deviceBytes)
   const result = await runCli(['receive', '--from', stream, target])
   expect(result.exitCode).toBe(4)
   expect(result.stderr).toContain(target)
@@ -45,14 +56,7 @@ test('receive onto a target whose writes fail: exit 4, the target named, no succ
 })
 
 test('apply onto a target whose writes fail: exit 4, the target named', async () => {
-  // apply checks first that TARGET holds the base: here the base is all zeros
-  // (the COW's saved chunks are holes), like the sparse target, so the check
-  // passes and the writes are what fails.
-  const deviceBytes = 4 * 1024 * 1024
-  const cow = path.join(dir, 'zero-base-cow.img')
-  const snapshot = path.join(dir, 'zero-base-snap.img')
-  await writeCowImage(cow, { chunkSizeSectors: 8, oldChunks: Array.from({ length: 512 }, (_, i) => i * 2) })
-  writeFileSync(snapshot, pseudoRandomBytes(deviceBytes, 5))
+  const { cow, snapshot, deviceBytes } = await zeroBaseGeneration()
   const gen = path.join(dir, 'gen')
   const { writeGenerationFolder } = await import('./copy-helpers')
   await writeGenerationFolder(gen, cow, snapshot)

@@ -5,15 +5,17 @@ import { openGenerationDir } from '../../copy/generation-source'
 import { startProgress } from '../progress'
 import { printJson } from '../output'
 import { formatBytes } from '../../units'
+import { describeSnapshot } from '../../generation/generation-identity'
+import { addHistoryOptions, HistoryCliOptions, historyNote, journalFor } from '../history-options'
 
-interface ApplyOptions {
+interface ApplyOptions extends HistoryCliOptions {
   quiet?: boolean
   json?: boolean
 }
 
 /** Registers `snapdelta apply`. */
 export function registerApply(program: Command): void {
-  program
+  const command = program
     .command('apply')
     .summary('write exactly the changed runs of a generation onto the backup')
     .description(
@@ -29,21 +31,25 @@ export function registerApply(program: Command): void {
     .argument('<TARGET>', 'the backup: a block device or a regular file, exactly as large as the snapshot')
     .option('-q, --quiet', 'no progress bar')
     .option('--json', 'print a JSON summary')
-    .action(async (dir: string, targetPath: string, opts: ApplyOptions) => {
-      const source = await openGenerationDir(dir)
-      try {
-        const progress = startProgress('apply', source.runs.changedBytes, opts.quiet === true || opts.json === true)
-        const summary = await applyToTarget(source, targetPath, (bytes) => progress.advance(bytes)).finally(() => progress.stop())
-        if (opts.json) await printJson(summary)
-        else if (!opts.quiet) {
-          const already = summary.runsAlreadyNew ? ` (${summary.runsAlreadyNew} already held the new data)` : ''
-          process.stderr.write(
-            `applied ${summary.runs} runs (${formatBytes(summary.bytesWritten)}) from ${dir} onto ${targetPath}${already}; ` +
-              `checked against the ${summary.baseCheckedBy} first; flushed\n`,
-          )
-        }
-      } finally {
-        await source.close()
+  addHistoryOptions(command).action(async (dir: string, targetPath: string, opts: ApplyOptions) => {
+    const journal = journalFor(opts, targetPath)
+    const source = await openGenerationDir(dir)
+    try {
+      const progress = startProgress('apply', source.runs.changedBytes, opts.quiet === true || opts.json === true)
+      const summary = await applyToTarget(source, targetPath, (bytes) => progress.advance(bytes), journal).finally(() => progress.stop())
+      const history = journal?.outcome() ?? null
+      if (opts.json) await printJson({ ...summary, history })
+      else if (!opts.quiet && summary.alreadyHeld) {
+        process.stderr.write(`${targetPath} already holds ${describeSnapshot(source.identities.to)} (${opts.history} says so): nothing written\n`)
+      } else if (!opts.quiet) {
+        const already = summary.runsAlreadyNew ? ` (${summary.runsAlreadyNew} already held the new data)` : ''
+        process.stderr.write(
+          `applied ${summary.runs} runs (${formatBytes(summary.bytesWritten)}) from ${dir} onto ${targetPath}${already}; ` +
+            `checked against the ${summary.baseCheckedBy} first; flushed${historyNote(history)}\n`,
+        )
       }
-    })
+    } finally {
+      await source.close()
+    }
+  })
 }

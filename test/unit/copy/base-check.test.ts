@@ -6,6 +6,7 @@ import { applyToTarget } from '../../../src/copy/apply'
 import { InvalidInputError } from '../../../src/errors'
 import { scratchDir, removeScratchRoot } from '../../helpers/tmp'
 import { sampleGeneration } from '../stream/stream-test-data'
+import { UNKNOWN_SNAPSHOT } from '../../../src/generation/generation-identity'
 
 afterAll(removeScratchRoot)
 
@@ -45,8 +46,10 @@ test('a source from a known snapshot that can check nothing is refused; one from
   const { source, base } = sampleGeneration()
   const target = path.join(scratchDir('base-check'), 'backup.img')
   await fsp.writeFile(target, base)
-  const known = { ...source, identities: { from: { name: 'home-snap1', uuid: null }, to: source.identities.to } }
+  // Neither readOld nor base.sha256: nothing to check against.
+  const known = { ...source, readOld: undefined, identities: { from: { name: 'home-snap1', uuid: null }, to: source.identities.to } }
   await expect(applyToTarget(known, target)).rejects.toThrow(/starts from home-snap1, but it can read neither that snapshot's data nor a base.sha256/)
   expect((await fsp.readFile(target)).equals(base)).toBe(true)
-  expect(await applyToTarget(source, target)).toMatchObject({ baseCheckedBy: 'nothing (no base: a full copy)', runsAlreadyNew: null })
+  const full = { ...known, identities: { from: UNKNOWN_SNAPSHOT, to: source.identities.to } }
+  expect(await applyToTarget(full, target)).toMatchObject({ baseCheckedBy: 'nothing (no base: a full copy)', runsAlreadyNew: null })
 })

@@ -1,4 +1,5 @@
-import { decodeRecordHeader, RECORD_HEADER_BYTES, RecordKind } from '../../../src/stream/stream-format'
+import { decodeRecordHeader, MAX_RECORD_DATA_BYTES, RECORD_HEADER_BYTES, RecordKind } from '../../../src/stream/stream-format'
+import { BASE_SUMS_PIECE_BYTES } from '../../../src/format/base-sums-text'
 import { layoutOf, sampleGeneration, sentBytes } from './stream-test-data'
 
 test('the layout computed from the runs places every record where send writes it, and the size matches', async () => {
@@ -21,4 +22,8 @@ test('the layout computed from the runs places every record where send writes it
   }
   expect(layout.endOffsetBytes).toBe(at)
   expect(decodeRecordHeader(stream.subarray(at))).toMatchObject({ kind: RecordKind.end, index: layout.header.records })
+})
+
+test("base.sha256's pieces are the stream's records, so a copied generation sends the mount's check table", () => {
+  expect(BASE_SUMS_PIECE_BYTES).toBe(MAX_RECORD_DATA_BYTES)
 })
