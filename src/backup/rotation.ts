@@ -7,6 +7,7 @@
 import { promises as fsp } from 'fs'
 import path from 'path'
 import { applyToTarget } from '../copy/apply'
+import { historyJournal, HistoryOutcome } from '../history/history-journal'
 import { GenerationSource, sourceFromGeneration } from '../copy/generation-source'
 import { verifyRuns, verifyWholeDevice, VerifyReport } from '../copy/verify'
 import { DiffersError, ExternalCommandError, InvalidSnapshotError, UsageError, ioError } from '../errors'
@@ -38,6 +39,8 @@ export interface BackupOptions {
   chunkSize: string
   /** Compare the whole target block by block with the new snapshot and copy only the differing blocks. */
   resync: boolean
+  /** Keep the reverse delta of every increment in STATE_DIR/<vg>-<lv>.history (local targets), pruned to this many earlier generations; null keeps none. */
+  keepHistory: number | null
   /** Shows progress of a long phase; returns the advance callback and a stop function. */
   progress: (label: string, totalBytes: number) => { advance(bytes: number): void; stop(): void }
   /** Tells the user something they must know (fallbacks, resumed runs). */
@@ -58,6 +61,8 @@ export interface BackupSummary {
   bytesCopied: number
   bytesVerified: number
   verifiedBy: 'reading the target back' | 'stream checksums'
+  /** The history kept next to the state file, when one is (local targets). */
+  history: HistoryOutcome | null
   seconds: number
 }
 
@@ -70,10 +75,15 @@ export async function runBackup(opts: BackupOptions): Promise<BackupSummary> {
   const key = dmName(opts.volume)
   const lock = await acquireLock(path.join(opts.stateDir, `${key}.lock`), `backup of ${formatVolumeRef(opts.volume)}`)
   try {
-    return await new Increment(opts, path.join(opts.stateDir, `${key}.json`)).run()
+    return await new Increment(opts, path.join(opts.stateDir, `${key}.json`), historyDirOf(opts.stateDir, key)).run()
   } finally {
     await lock.release()
   }
+}
+
+/** Where snapdelta backup keeps the history of a volume's target: next to its state file. */
+export function historyDirOf(stateDir: string, key: string): string {
+  return path.join(stateDir, `${key}.history`)
 }
 
 /** Snapshot names sort by time: "<lv>-snapdelta-20261126T063627Z". */
@@ -86,11 +96,13 @@ class Increment {
   private readonly volumeText: string
   private state!: BackupState
   private copied = { runs: 0, bytes: 0 }
+  private history: HistoryOutcome | null = null
   private verified = { bytes: 0, by: 'reading the target back' as BackupSummary['verifiedBy'] }
 
   constructor(
     private readonly opts: BackupOptions,
     private readonly statePath: string,
+    private readonly historyDir: string,
   ) {
     this.volumeText = formatVolumeRef(opts.volume)
   }
@@ -161,6 +173,7 @@ class Increment {
       bytesCopied: this.copied.bytes,
       bytesVerified: this.verified.bytes,
       verifiedBy: this.verified.by,
+      history: this.history,
       seconds: (Date.now() - this.started) / 1000,
     }
   }
@@ -269,7 +282,7 @@ class Increment {
   /** The base's delta into `next`; null when the kernel invalidated the base since it was checked (it overflowed). */
   private async openDelta(base: SnapshotInfo, next: SnapshotInfo, fallback: string): Promise<Generation | null> {
     try {
-      return await openGeneration({ cowPath: base.cowPath, snapshotPath: next.snapshotPath })
+      return await openGeneration({ cowPath: base.cowPath, snapshotPath: next.snapshotPath, name: next.lv.name, baseName: base.lv.name })
     } catch (err) {
       if (!(err instanceof InvalidSnapshotError)) throw err
       this.opts.notice(`the previous snapshot ${this.vgName(base.lv.name)} became invalid: ${err.message}; ${fallback}`)
@@ -290,7 +303,9 @@ class Increment {
         const confirmed = await sendToRemote(source, { ...this.opts.remote, path: this.opts.target }, onProgress)
         this.verified = { bytes: confirmed.bytesWritten, by: 'stream checksums' }
       } else {
-        await applyToTarget(source, this.opts.target, onProgress)
+        const journal = this.opts.keepHistory === null ? undefined : historyJournal({ dir: this.historyDir, targetPath: this.opts.target, keep: this.opts.keepHistory, rotation: true })
+        await applyToTarget(source, this.opts.target, onProgress, journal)
+        this.history = journal?.outcome() ?? null
       }
     } finally {
       bar.stop()

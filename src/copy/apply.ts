@@ -43,7 +43,8 @@ export async function applyToTarget(
   let check
   try {
     const { from, to } = source.identities
-    const full = !source.readOld && !source.readBaseSums && from.name === null && from.uuid === null
+    // Every byte written: a full copy, which needs no base (a resync writes only some runs, onto what TARGET holds).
+    const full = source.runs.changedBytes === source.runs.deviceSizeBytes
     if (journal && (await journal.checkIdentity({ from, to, full })) === 'skip') {
       return { target: targetPath, source: source.description, runs: source.runs.count, runsAlreadyNew: null, baseCheckedBy: 'a history', alreadyHeld: true, bytesWritten: 0, seconds: 0 }
     }

@@ -21,6 +21,13 @@ export interface HistoryJournalOptions {
   targetPath: string
   /** Keep this many earlier generations after each write (prune); undefined keeps all. */
   keep?: number
+  /**
+   * For snapdelta backup, which decides itself what to write: a full copy
+   * restarts the history (the old undo records describe a target that is
+   * gone), and a write of the generation TARGET already holds (a repair
+   * after a failed verify) is written without a new generation, not skipped.
+   */
+  rotation?: boolean
 }
 
 /** What the journal did, for the command's summary. */
@@ -40,6 +47,8 @@ export function historyJournal(options: HistoryJournalOptions): WriteJournal & {
   // A full stream onto a new directory: the history starts once TARGET holds the stream.
   let createAfterWrite: SnapshotIdentity | undefined
   let from: SnapshotIdentity | undefined
+  // A rewrite of the generation TARGET holds: nothing to journal.
+  let unjournaled = false
   const outcome: HistoryOutcome = { dir: options.dir, seq: null, created: false, pruned: 0 }
 
   const refuseWithReaders = async () => {
@@ -62,6 +71,10 @@ export function historyJournal(options: HistoryJournalOptions): WriteJournal & {
       await refuseWithReaders()
       const current = history.current()
       const pending = history.pending()
+      if (write.full && options.rotation) {
+        createAfterWrite = write.to
+        return 'write'
+      }
       if (write.full) {
         throw new InvalidInputError(
           `${options.dir} keeps the history of ${options.targetPath}, and a full stream replaces the whole target, which a history cannot undo cheaply: ` +
@@ -71,7 +84,11 @@ export function historyJournal(options: HistoryJournalOptions): WriteJournal & {
       // A delta that does not name its base starts, if the content check agrees, from what TARGET holds.
       from = write.from.name === null && write.from.uuid === null ? current : write.from
       if (pending && sameRecord(pending.to, write.to) && pending.from && sameRecord(pending.from, from)) return 'write'
-      if (!pending && knownSame(write.to, current)) return 'skip'
+      if (!pending && knownSame(write.to, current)) {
+        if (!options.rotation) return 'skip'
+        unjournaled = true
+        return 'write'
+      }
       if (knownDifferent(from, current)) {
         throw new InvalidInputError(
           `the delta from ${describeSnapshot(write.from)} to ${describeSnapshot(write.to)} needs a target holding ${describeSnapshot(write.from)}, ` +
@@ -83,7 +100,7 @@ export function historyJournal(options: HistoryJournalOptions): WriteJournal & {
     },
 
     async beforeWrite(plan: WritePlan) {
-      if (createAfterWrite) return
+      if (createAfterWrite || unjournaled) return
       if (!history) {
         history = await createHistory(options.dir, { target: target!, base: from! })
         outcome.created = true
@@ -111,7 +128,11 @@ export function historyJournal(options: HistoryJournalOptions): WriteJournal & {
     async afterWrite() {
       crashPoint('history-written')
       let written: History
-      if (createAfterWrite) {
+      if (unjournaled) {
+        written = history!
+      } else if (createAfterWrite) {
+        // Written in full: whatever history there was described a target that is gone.
+        if (history) await fsp.rm(options.dir, { recursive: true, force: true })
         written = await createHistory(options.dir, { target: target!, base: createAfterWrite })
         outcome.created = true
       } else {

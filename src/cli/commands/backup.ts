@@ -7,12 +7,15 @@ import { parseVolumeRef } from '../../lvm/volume-ref'
 import { formatBytes } from '../../units'
 import { printJson, writeStdout } from '../output'
 import { startProgress } from '../progress'
+import { parseKeep } from '../history-options'
 
 export const DEFAULT_STATE_DIR = '/var/lib/snapdelta'
 // COW space is only used as the origin changes; an overflow costs a full copy, never data.
 export const DEFAULT_SNAPSHOT_SIZE = '10%ORIGIN'
 // LVM's own default: a 4 KiB write costs a 4 KiB copy-out, and adjacent chunks merge into runs anyway.
 export const DEFAULT_CHUNK_SIZE = '4k'
+// A week of daily backups: undo data costs the changed bytes of each kept generation.
+export const DEFAULT_KEEP = '7'
 
 interface BackupCliOptions {
   to: string
@@ -22,6 +25,8 @@ interface BackupCliOptions {
   snapshotSize: string
   chunkSize: string
   resync?: boolean
+  keep: string
+  history: boolean
   json?: boolean
   quiet?: boolean
 }
@@ -45,12 +50,18 @@ export function registerBackup(program: Command): void {
     .option('--snapshot-size <size>', 'COW space of each new snapshot: lvcreate -L size (2G) or -l extents (10%ORIGIN)', DEFAULT_SNAPSHOT_SIZE)
     .option('--chunk-size <size>', 'snapshot chunk size, 4k..512k (lvcreate --chunksize)', DEFAULT_CHUNK_SIZE)
     .option('--resync', 'compare every block of TARGET with the new snapshot and copy only the differing blocks (repairs a target after an overflow or a failed verify)')
+    .option('--keep <n>', 'keep the reverse deltas of the N most recent earlier generations in STATE_DIR/<vg>-<lv>.history, restorable with `snapdelta mount --history` (local targets)', DEFAULT_KEEP)
+    .option('--no-history', 'keep no history of earlier generations')
     .option('--json', 'print a JSON summary')
     .option('--quiet', 'no progress bars and no summary')
     .action(async (volume: string, opts: BackupCliOptions) => {
       const sshCommand = (opts.sshCommand ?? process.env.SNAPDELTA_SSH ?? 'ssh').split(/\s+/).filter(Boolean)
       if (opts.sshCommand && !opts.ssh) throw new UsageError('--ssh-command needs --ssh HOST')
       if (opts.ssh !== undefined) checkSshHost(opts.ssh)
+      const keep = parseKeep(opts.keep) as number
+      // Over ssh the target's history would live on HOST: not kept by this version, and said so rather than silently.
+      const keepHistory = opts.history && !opts.ssh ? keep : null
+      if (opts.ssh && opts.history && opts.keep !== DEFAULT_KEEP) throw new UsageError('--keep: a history of a target reached over --ssh is not kept (yet); use --no-history, or receive with --history on HOST')
       const notices: string[] = []
       const summary = await runBackup({
         volume: parseVolumeRef(volume),
@@ -60,6 +71,7 @@ export function registerBackup(program: Command): void {
         snapshotSize: opts.snapshotSize,
         chunkSize: opts.chunkSize,
         resync: !!opts.resync,
+        keepHistory,
         progress: (label, total) => startProgress(label, total, !!opts.quiet || !!opts.json),
         notice: (message) => {
           notices.push(message)
@@ -76,7 +88,8 @@ export function registerBackup(program: Command): void {
       await writeStdout(
         `${summary.volume} -> ${where}: ${summary.mode} copy${summary.resumed ? ' (resumed)' : ''}, ${formatBytes(summary.bytesCopied)} in ${summary.runs} runs, ` +
           `${verified}, ${summary.seconds.toFixed(1)} s\n` +
-          `snapshot ${summary.snapshot} is the base of the next backup${summary.removedSnapshot ? `; removed ${summary.removedSnapshot}` : ''}\n`,
+          `snapshot ${summary.snapshot} is the base of the next backup${summary.removedSnapshot ? `; removed ${summary.removedSnapshot}` : ''}\n` +
+          (summary.history ? `history: ${summary.history.dir} (mount it with: snapdelta mount MOUNTPOINT --history ${summary.history.dir})\n` : ''),
       )
     })
 }

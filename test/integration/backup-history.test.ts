@@ -1,0 +1,69 @@
+// snapdelta backup keeps a history (issue 9): four runs with writes between
+// them, --keep 2; the history mount shows the generations kept, each
+// cmp-identical to a copy of its snapshot saved before rotation removed it.
+// A fallback full copy restarts the history; --no-history keeps none.
+import { copyFileSync, existsSync } from 'fs'
+import path from 'path'
+import { runCommand } from '../helpers/cli'
+import { forceUnmount, mountWithCli, strictUnmount } from '../helpers/mount'
+import { removeScratchRoot } from '../helpers/tmp'
+import { FakeVolume, jsonOf } from './backup-fixture'
+
+jest.setTimeout(120_000)
+afterAll(removeScratchRoot)
+
+const CHUNK = 4096
+
+async function expectHistory(history: string, expected: string[]): Promise<void> {
+  const mounted = await mountWithCli(path.join(path.dirname(history), `mnt-${Date.now()}`), ['--mkdir', '--history', history])
+  try {
+    const names = mounted.summary.generations.map((g) => g.name as string)
+    expect(names.length).toBe(expected.length)
+    for (let i = 0; i < expected.length; i++) {
+      expect({ names, i, cmp: (await runCommand('cmp', ['--', `${mounted.mountpoint}/${names[i]}/full.img`, expected[i]])).exitCode }).toEqual({ names, i, cmp: 0 })
+    }
+    await strictUnmount(mounted)
+  } finally {
+    await forceUnmount(mounted)
+  }
+}
+
+test('four backups with --keep 2: the history restores the two earlier generations kept and the newest, each equal to its snapshot', async () => {
+  const vol = await new FakeVolume('backup-history').create(64 * CHUNK)
+  const saved: string[] = []
+  let history = ''
+  for (let run = 0; run < 4; run++) {
+    if (run > 0) {
+      await vol.write(run * 7 * CHUNK, 3 * CHUNK, 30 + run)
+      await vol.write(CHUNK, 100, 40 + run)
+    }
+    const summary = jsonOf(await vol.backup(['--json', '--keep', '2']))
+    history = (summary.history as { dir: string }).dir
+    const snapshot = await vol.expectBackedUp()
+    const copy = path.join(vol.dir, `saved-${run}.img`)
+    copyFileSync(vol.image(snapshot), copy)
+    saved.push(copy)
+  }
+  expect(history).toBe(path.join(vol.stateDir, 'vg--test-my--data.history'))
+  // --keep 2: two earlier generations and the current one.
+  await expectHistory(history, saved.slice(1))
+})
+
+test('a fallback full copy restarts the history; --no-history keeps none', async () => {
+  const vol = await new FakeVolume('backup-history-full').create(32 * CHUNK)
+  jsonOf(await vol.backup(['--json']))
+  await vol.write(0, CHUNK, 5)
+  jsonOf(await vol.backup(['--json']))
+  const history = path.join(vol.stateDir, 'vg--test-my--data.history')
+  const [base] = vol.snapshotNames()
+  // The previous snapshot gone: the next run copies everything, and the old undo records describe nothing any more.
+  expect((await vol.tool('lvremove', '-y', `${vol.vg}/${base}`)).exitCode).toBe(0)
+  await vol.write(CHUNK, CHUNK, 6)
+  expect(jsonOf(await vol.backup(['--json']))).toMatchObject({ mode: 'full' })
+  const snapshot = await vol.expectBackedUp()
+  await expectHistory(history, [vol.image(snapshot)])
+
+  const other = await new FakeVolume('backup-no-history').create(16 * CHUNK)
+  expect(jsonOf(await other.backup(['--json', '--no-history']))).toMatchObject({ history: null })
+  expect(existsSync(path.join(other.stateDir, 'vg--test-my--data.history'))).toBe(false)
+})
