@@ -108,24 +108,23 @@ export async function receiveStream(
   } finally {
     await target.close()
   }
-  return {
-    target: targetPath,
-    header,
-    streamVersion: header.version,
-    kind: header.kind,
-    from: header.from,
-    to: header.to,
+  return summaryOf(targetPath, header, started, {
     contentChecked: check !== null,
     runsAlreadyNew: check?.runsAlreadyNew ?? 0,
     alreadyHeld: false,
     records: state.records,
     bytesWritten: state.bytesWritten,
-    seconds: Number(process.hrtime.bigint() - started) / 1e9,
-  }
+  })
 }
 
 // TARGET already holds what the stream leads to (a history says so): success, nothing written.
 function skipped(targetPath: string, header: StreamHeader, started: bigint): ReceiveSummary {
+  return summaryOf(targetPath, header, started, { contentChecked: false, runsAlreadyNew: 0, alreadyHeld: true, records: 0, bytesWritten: 0 })
+}
+
+type Outcome = Pick<ReceiveSummary, 'contentChecked' | 'runsAlreadyNew' | 'alreadyHeld' | 'records' | 'bytesWritten'>
+
+function summaryOf(targetPath: string, header: StreamHeader, started: bigint, outcome: Outcome): ReceiveSummary {
   return {
     target: targetPath,
     header,
@@ -133,11 +132,7 @@ function skipped(targetPath: string, header: StreamHeader, started: bigint): Rec
     kind: header.kind,
     from: header.from,
     to: header.to,
-    contentChecked: false,
-    runsAlreadyNew: 0,
-    alreadyHeld: true,
-    records: 0,
-    bytesWritten: 0,
+    ...outcome,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
   }
 }

@@ -4,8 +4,7 @@
 // A fallback full copy restarts the history; --no-history keeps none.
 import { copyFileSync, existsSync } from 'fs'
 import path from 'path'
-import { runCommand } from '../helpers/cli'
-import { forceUnmount, mountWithCli, strictUnmount } from '../helpers/mount'
+import { expectGenerations } from '../helpers/history'
 import { removeScratchRoot } from '../helpers/tmp'
 import { FakeVolume, jsonOf } from './backup-fixture'
 
@@ -14,19 +13,6 @@ afterAll(removeScratchRoot)
 
 const CHUNK = 4096
 
-async function expectHistory(history: string, expected: string[]): Promise<void> {
-  const mounted = await mountWithCli(path.join(path.dirname(history), `mnt-${Date.now()}`), ['--mkdir', '--history', history])
-  try {
-    const names = mounted.summary.generations.map((g) => g.name as string)
-    expect(names.length).toBe(expected.length)
-    for (let i = 0; i < expected.length; i++) {
-      expect({ names, i, cmp: (await runCommand('cmp', ['--', `${mounted.mountpoint}/${names[i]}/full.img`, expected[i]])).exitCode }).toEqual({ names, i, cmp: 0 })
-    }
-    await strictUnmount(mounted)
-  } finally {
-    await forceUnmount(mounted)
-  }
-}
 
 test('four backups with --keep 2: the history restores the two earlier generations kept and the newest, each equal to its snapshot', async () => {
   const vol = await new FakeVolume('backup-history').create(64 * CHUNK)
@@ -46,7 +32,7 @@ test('four backups with --keep 2: the history restores the two earlier generatio
   }
   expect(history).toBe(path.join(vol.stateDir, 'vg--test-my--data.history'))
   // --keep 2: two earlier generations and the current one.
-  await expectHistory(history, saved.slice(1))
+  await expectGenerations(history, saved.slice(1))
 })
 
 test('a fallback full copy restarts the history; --no-history keeps none', async () => {
@@ -61,7 +47,7 @@ test('a fallback full copy restarts the history; --no-history keeps none', async
   await vol.write(CHUNK, CHUNK, 6)
   expect(jsonOf(await vol.backup(['--json']))).toMatchObject({ mode: 'full' })
   const snapshot = await vol.expectBackedUp()
-  await expectHistory(history, [vol.image(snapshot)])
+  await expectGenerations(history, [vol.image(snapshot)])
 
   const other = await new FakeVolume('backup-no-history').create(16 * CHUNK)
   expect(jsonOf(await other.backup(['--json', '--no-history']))).toMatchObject({ history: null })

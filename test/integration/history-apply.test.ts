@@ -6,9 +6,10 @@
 import { copyFileSync } from 'fs'
 import path from 'path'
 import { CRASH_ENV } from '../../src/crash-hook'
-import { runCli, runCommand } from '../helpers/cli'
+import { runCli } from '../helpers/cli'
 import { realKernelFixture, RealKernelFixture } from '../helpers/fixtures'
-import { forceUnmount, Mounted, mountWithCli, strictUnmount } from '../helpers/mount'
+import { forceUnmount, Mounted, mountWithCli } from '../helpers/mount'
+import { expectGenerations } from '../helpers/history'
 import { removeScratchRoot, scratchDir } from '../helpers/tmp'
 import { sha256File } from './copy-helpers'
 
@@ -44,19 +45,6 @@ function apply(target: string, history: string, name: string, env?: NodeJS.Proce
   return runCli(['apply', '--quiet', '--history', history, gen(name), target], { env })
 }
 
-async function expectGenerations(history: string, expected: string[]): Promise<void> {
-  const mounted = await mountWithCli(path.join(path.dirname(history), `mnt-${Date.now()}`), ['--mkdir', '--history', history])
-  try {
-    const names = mounted.summary.generations.map((g) => g.name as string)
-    expect(names.length).toBe(expected.length)
-    for (let i = 0; i < expected.length; i++) {
-      expect({ names, i, cmp: (await runCommand('cmp', ['--', `${mounted.mountpoint}/${names[i]}/full.img`, expected[i]])).exitCode }).toEqual({ names, i, cmp: 0 })
-    }
-    await strictUnmount(mounted)
-  } finally {
-    await forceUnmount(mounted)
-  }
-}
 
 test('base -> gen1 -> gen2 through apply --history; a replay of gen1 is refused, gen2 again writes nothing', async () => {
   const { target, history } = freshTarget('apply-chain')

@@ -9,9 +9,10 @@ import path from 'path'
 import { CRASH_ENV } from '../../src/crash-hook'
 import { createHistory } from '../../src/history/history-store'
 import { describeTarget } from '../../src/history/target-identity'
-import { runCli, runCommand } from '../helpers/cli'
+import { runCli } from '../helpers/cli'
 import { CheckedStreams, writeCheckedStreams } from '../helpers/checked-streams'
 import { forceUnmount, mountWithCli, strictUnmount } from '../helpers/mount'
+import { expectGenerations } from '../helpers/history'
 import { removeScratchRoot, scratchDir } from '../helpers/tmp'
 import { sha256File } from './copy-helpers'
 
@@ -35,21 +36,6 @@ function receive(target: string, history: string, stream: string, env?: NodeJS.P
   return runCli(['receive', '--quiet', '--history', history, '--from', stream, target], { env })
 }
 
-async function expectGenerations(history: string, expected: string[]): Promise<void> {
-  const mountpoint = path.join(path.dirname(history), `mnt-${Date.now()}`)
-  const mounted = await mountWithCli(mountpoint, ['--mkdir', '--history', history])
-  try {
-    const names = mounted.summary.generations.map((g) => g.name as string)
-    expect(names.length).toBe(expected.length)
-    for (let i = 0; i < expected.length; i++) {
-      const cmp = await runCommand('cmp', ['--', `${mountpoint}/${names[i]}/full.img`, expected[i]])
-      expect({ generation: names[i], cmp: cmp.exitCode, out: cmp.stdout }).toEqual({ generation: names[i], cmp: 0, out: '' })
-    }
-    await strictUnmount(mounted)
-  } finally {
-    await forceUnmount(mounted)
-  }
-}
 
 test('base -> gen1 -> gen2 through receive --history: every generation restorable, cmp-identical to its snapshot', async () => {
   const { target, history } = freshTarget('chain')
