@@ -1,10 +1,13 @@
 // Generations with real data for the read and copy items: a snapshot file
 // (all random, or random only where the runs are and holes elsewhere) and an
-// old COW that lists scattered runs of it.
+// old COW that lists scattered runs of it and holds, in its data chunks, the
+// old snapshot's bytes there (old-bytes.ts): real data, as apply's content
+// check reads it, not holes.
 import { writeCowImage } from '../cow/cow-writer'
 import { ByteRun, chunksOfRuns, scatteredRuns } from './chunk-sets'
 import { BenchContext } from './context'
 import { writeRandomFile, writeSnapshotWithRuns } from './inputs'
+import { oldBytes } from './old-bytes'
 import { secondsSince } from './shell'
 
 export interface RunsGeneration {
@@ -34,11 +37,16 @@ function runsGeneration(context: BenchContext, spec: RunsGenerationSpec): Promis
     if (spec.allRandom) await writeRandomFile(snapshotPath, spec.sizeBytes)
     else await writeSnapshotWithRuns(snapshotPath, spec.sizeBytes, runs)
     const cowPath = workspace.file(`${spec.key}-cow.img`)
-    await writeCowImage(cowPath, { chunkSizeSectors: chunkBytes / 512, oldChunks: chunksOfRuns(runs, chunkBytes, 3) })
+    await writeCowImage(cowPath, {
+      chunkSizeSectors: chunkBytes / 512,
+      oldChunks: chunksOfRuns(runs, chunkBytes, 3),
+      savedData: (oldChunk) => oldBytes(oldChunk * chunkBytes, chunkBytes),
+    })
     const changedBytes = runs.reduce((sum, r) => sum + r.lengthBytes, 0)
     context.note(
       `input ${spec.key}: ${spec.sizeBytes} byte snapshot (${spec.allRandom ? 'all random data' : 'random data in the runs, holes elsewhere'}), ` +
-        `${runs.length} runs of 1-${sizes.copyMaxRunChunks} chunks of ${chunkBytes} bytes, ${changedBytes} bytes changed; made in ${secondsSince(start).toFixed(1)} s`,
+        `${runs.length} runs of 1-${sizes.copyMaxRunChunks} chunks of ${chunkBytes} bytes, ${changedBytes} bytes changed, ` +
+        `the COW's data chunks hold random old bytes; made in ${secondsSince(start).toFixed(1)} s`,
     )
     return { snapshotPath, cowPath, sizeBytes: spec.sizeBytes, chunkBytes, runs, changedBytes }
   })
