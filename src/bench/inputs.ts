@@ -52,9 +52,14 @@ export async function writeSparseFile(filePath: string, sizeBytes: number): Prom
 
 /** A sparse file of `sizeBytes` holding random data in `runs` only, flushed to disk. */
 export async function writeSnapshotWithRuns(filePath: string, sizeBytes: number, runs: readonly ByteRun[]): Promise<void> {
-  const file = await fsp.open(filePath, 'w')
+  await writeSparseFile(filePath, sizeBytes)
+  await writeRandomInRuns(filePath, runs)
+}
+
+/** Overwrites `runs` of the existing file `filePath` with new random data, then fsyncs: the writes of a volume between two snapshots. */
+export async function writeRandomInRuns(filePath: string, runs: readonly ByteRun[]): Promise<void> {
+  const file = await fsp.open(filePath, 'r+')
   try {
-    await file.truncate(sizeBytes)
     const block = Buffer.allocUnsafe(BLOCK_BYTES)
     for (const run of runs) {
       for (let done = 0; done < run.lengthBytes; done += BLOCK_BYTES) {

@@ -17,8 +17,9 @@ import { fullRead } from './items/full-read'
 import { incrementalCopy } from './items/incremental-copy'
 import { changedListing } from './items/changed-listing'
 import { manyReaders } from './items/many-readers'
+import { historyMount } from './items/history'
 
-const ITEMS: readonly BenchItem[] = [tableReading, mountTime, fullRead, incrementalCopy, changedListing, manyReaders]
+const ITEMS: readonly BenchItem[] = [tableReading, mountTime, fullRead, incrementalCopy, changedListing, manyReaders, historyMount]
 
 const USAGE = `usage: npm run bench -- [--quick] [--only NAME]
   --quick      small inputs (a smoke run of a few seconds)

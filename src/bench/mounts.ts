@@ -66,17 +66,27 @@ export interface SnapdeltaMount {
 }
 
 /** Runs `snapdelta mount`, then `ls` of the first generation directory; times both. */
-export async function mountSnapdelta(mountpoint: string, generations: readonly SnapdeltaGeneration[]): Promise<SnapdeltaMount> {
-  await fsp.mkdir(mountpoint, { recursive: true })
-  const args = [SNAPDELTA, 'mount', mountpoint]
+export function mountSnapdelta(mountpoint: string, generations: readonly SnapdeltaGeneration[]): Promise<SnapdeltaMount> {
+  const args: string[] = []
   for (const g of generations) args.push('--cow', g.cow, '--snapshot', g.snapshot, '--name', g.name)
+  return mountWith(mountpoint, args, path.join(mountpoint, generations[0].name))
+}
+
+/** Runs `snapdelta mount MOUNTPOINT --history DIR`, then `ls` of the mount; times both. */
+export function mountSnapdeltaHistory(mountpoint: string, historyDir: string): Promise<SnapdeltaMount> {
+  return mountWith(mountpoint, ['--history', historyDir], mountpoint)
+}
+
+async function mountWith(mountpoint: string, options: readonly string[], lsPath: string): Promise<SnapdeltaMount> {
+  await fsp.mkdir(mountpoint, { recursive: true })
+  const args = [SNAPDELTA, 'mount', mountpoint, ...options]
   const start = process.hrtime.bigint()
   live.set(mountpoint, {})
   const mounted = await run(process.execPath, args)
   if (mounted.exitCode !== 0) {
     throw new Error(`snapdelta mount ${mountpoint} exited ${mounted.exitCode}: ${mounted.stderr.trim()}`)
   }
-  await runOk('ls', [path.join(mountpoint, generations[0].name)])
+  await runOk('ls', [lsPath])
   const mountSeconds = secondsSince(start)
   const printed = /server pid (\d+)/.exec(mounted.stdout + mounted.stderr)
   const pid = printed ? Number(printed[1]) : await findServerPid(mountpoint)

@@ -24,6 +24,11 @@ export interface BenchSizes {
   listingRuns: number
   /** Holes read from delta.img and from the bare pass-through. */
   holeReadBytes: number
+  /** History: a volume of random data, and how many generations are applied onto its backup with --history. */
+  historyVolumeBytes: number
+  historyGenerations: number
+  /** History: bytes of real files (tar of /usr/lib) compressed to compare with the undo data. */
+  compressionSampleBytes: number
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -38,6 +43,9 @@ export const FULL_SIZES: BenchSizes = {
   ddRecipeMaxRuns: 400,
   listingRuns: 1_000_000,
   holeReadBytes: GiB,
+  historyVolumeBytes: 2 * GiB,
+  historyGenerations: 3,
+  compressionSampleBytes: 256 * MiB,
 }
 
 export const QUICK_SIZES: BenchSizes = {
@@ -52,4 +60,7 @@ export const QUICK_SIZES: BenchSizes = {
   ddRecipeMaxRuns: 20,
   listingRuns: 2_000,
   holeReadBytes: 16 * MiB,
+  historyVolumeBytes: 32 * MiB,
+  historyGenerations: 3,
+  compressionSampleBytes: 8 * MiB,
 }
