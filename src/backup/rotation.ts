@@ -8,6 +8,7 @@ import { promises as fsp } from 'fs'
 import path from 'path'
 import { applyToTarget } from '../copy/apply'
 import { historyJournal, HistoryOutcome } from '../history/history-journal'
+import { SnapshotIdentity } from '../generation/generation-identity'
 import { GenerationSource, sourceFromGeneration } from '../copy/generation-source'
 import { verifyRuns, verifyWholeDevice, VerifyReport } from '../copy/verify'
 import { DiffersError, ExternalCommandError, InvalidSnapshotError, UsageError, ioError } from '../errors'
@@ -79,6 +80,11 @@ export async function runBackup(opts: BackupOptions): Promise<BackupSummary> {
   } finally {
     await lock.release()
   }
+}
+
+/** A snapshot as lvs names it. */
+export function lvIdentity(snapshot: SnapshotInfo): SnapshotIdentity {
+  return { name: snapshot.lv.name, uuid: snapshot.lv.uuid }
 }
 
 /** Where snapdelta backup keeps the history of a volume's target: next to its state file. */
@@ -272,7 +278,7 @@ class Increment {
       } else {
         runs = wholeDeviceRuns(next.lv.chunkSizeBytes, snapshot.sizeBytes)
       }
-      await this.transfer(snapshotRunsSource(snapshot, runs, { name: next.lv.name, uuid: next.lv.uuid }), `${mode} ${next.lv.name}`)
+      await this.transfer(snapshotRunsSource(snapshot, runs, lvIdentity(next)), `${mode} ${next.lv.name}`)
       return mode
     } finally {
       await snapshot.close()
@@ -282,7 +288,7 @@ class Increment {
   /** The base's delta into `next`; null when the kernel invalidated the base since it was checked (it overflowed). */
   private async openDelta(base: SnapshotInfo, next: SnapshotInfo, fallback: string): Promise<Generation | null> {
     try {
-      return await openGeneration({ cowPath: base.cowPath, snapshotPath: next.snapshotPath, name: next.lv.name, baseName: base.lv.name })
+      return await openGeneration({ cowPath: base.cowPath, snapshotPath: next.snapshotPath, name: next.lv.name, from: lvIdentity(base), to: lvIdentity(next) })
     } catch (err) {
       if (!(err instanceof InvalidSnapshotError)) throw err
       this.opts.notice(`the previous snapshot ${this.vgName(base.lv.name)} became invalid: ${err.message}; ${fallback}`)

@@ -6,8 +6,9 @@ import { ChunkRuns } from '../map/chunk-runs'
 import { BlockSource } from '../io/block-source'
 import { FileSource } from '../io/file-source'
 import { parseCowHeader, SNAP_MAGIC, SNAPSHOT_DISK_VERSION, COW_HEADER_BYTES } from '../format/cow-header'
-import { InvalidInputError } from '../errors'
-import { GenerationIdentities } from './generation-identity'
+import { InvalidInputError, UsageError } from '../errors'
+import { GenerationIdentities, SnapshotIdentity } from './generation-identity'
+import { snapshotIdentityOfDevice } from '../io/dm-identity'
 
 export interface GenerationSpec {
   /** COW device (or image) of the older snapshot S1. */
@@ -16,8 +17,11 @@ export interface GenerationSpec {
   snapshotPath: string
   /** Directory name; default: the snapshot's base name. */
   name?: string
-  /** The older snapshot's name (what the backup holds), when it cannot be found from the devices. */
+  /** The older snapshot's name (what the backup holds), when it cannot be found from the devices (--base-name). */
   baseName?: string
+  /** The snapshots' identities where the caller knows them (lvs); else they come from the devices, else from the names. */
+  from?: SnapshotIdentity
+  to?: SnapshotIdentity
 }
 
 export interface Generation {
@@ -49,7 +53,7 @@ export async function openGeneration(spec: GenerationSpec): Promise<Generation> 
     const name = spec.name ?? defaultGenerationName(spec.snapshotPath)
     return {
       name,
-      identities: { from: { name: spec.baseName ?? null, uuid: null }, to: { name, uuid: null } },
+      identities: await identitiesOf(spec, name, table.cowIdentity, snapshot.identity),
       cowPath: spec.cowPath,
       snapshotPath: spec.snapshotPath,
       table,
@@ -77,5 +81,18 @@ async function refuseCowAsSnapshot(snapshot: BlockSource, cowPath: string): Prom
         `Expected the new snapshot's device (e.g. /dev/mapper/vg-snap2, not /dev/mapper/vg-snap2-cow) ` +
         `as --snapshot, with ${cowPath} as --cow`,
     )
+  }
+}
+
+// From the caller, else from device-mapper (the COW's LV is the older
+// snapshot), else from --base-name and the generation's name.
+async function identitiesOf(spec: GenerationSpec, name: string, cowIdentity: string | undefined, snapshotIdentity: string | undefined): Promise<GenerationIdentities> {
+  const [cowDevice, snapshotDevice] = await Promise.all([snapshotIdentityOfDevice(cowIdentity), snapshotIdentityOfDevice(snapshotIdentity)])
+  if (spec.baseName !== undefined && cowDevice && cowDevice.name !== spec.baseName) {
+    throw new UsageError(`--base-name ${spec.baseName}: the COW ${spec.cowPath} belongs to the snapshot ${cowDevice.name}; leave --base-name out, or give the COW of ${spec.baseName}`)
+  }
+  return {
+    from: spec.from ?? cowDevice ?? { name: spec.baseName ?? null, uuid: null },
+    to: spec.to ?? snapshotDevice ?? { name, uuid: null },
   }
 }

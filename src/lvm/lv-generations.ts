@@ -57,7 +57,9 @@ export async function openGenerationEntries(plans: GenerationPlan[]): Promise<Ro
 async function openEntry(plan: GenerationPlan): Promise<RootEntry> {
   try {
     if (plan.kind === 'delta') {
-      return { kind: 'delta', generation: await openGeneration({ cowPath: plan.older.cowPath, snapshotPath: plan.newer.snapshotPath, name: plan.name }) }
+      const from = { name: plan.older.lv.name, uuid: plan.older.lv.uuid }
+      const to = { name: plan.newer.lv.name, uuid: plan.newer.lv.uuid }
+      return { kind: 'delta', generation: await openGeneration({ cowPath: plan.older.cowPath, snapshotPath: plan.newer.snapshotPath, name: plan.name, from, to }) }
     }
     if (plan.kind === 'full') {
       const { lv, snapshotPath } = plan.snapshot

@@ -31,14 +31,15 @@ describe('list --lv and mount --lv', () => {
     if (mounted) await forceUnmount(mounted)
   })
 
-  it('list --json: one delta per adjacent pair (older COW, newer data), the newest in full', async () => {
+  it('list --json: one delta per adjacent pair (older COW, newer data, both named with their LV UUIDs), the newest in full', async () => {
+    const uuidOf = (lv: string) => vol.volumes().find((v) => v.name === lv)!.uuid
     const list = jsonOf(await vol.cli(['list', '--lv', `${vol.vg}/${vol.lv}`, '--json'])) as any
     expect(list.volume).toBe('vg-test/my-data')
     expect(list.origin.sizeBytes).toBe(2 * MiB)
     expect(list.snapshots.map((s: any) => s.name)).toEqual(['s1', 's2', 's3'])
     expect(list.generations).toMatchObject([
-      { name: '0001-s1..s2', kind: 'delta', from: 's1', to: 's2', runs: 3, changedBytes: 5 * CHUNK },
-      { name: '0002-s2..s3', kind: 'delta', from: 's2', to: 's3', runs: 2, changedBytes: 2 * CHUNK },
+      { name: '0001-s1..s2', kind: 'delta', from: { name: 's1', uuid: uuidOf('s1') }, to: { name: 's2', uuid: uuidOf('s2') }, runs: 3, changedBytes: 5 * CHUNK },
+      { name: '0002-s2..s3', kind: 'delta', from: { name: 's2', uuid: uuidOf('s2') }, to: { name: 's3', uuid: uuidOf('s3') }, runs: 2, changedBytes: 2 * CHUNK },
       { name: '0003-s3', kind: 'full', snapshot: 's3', deviceSizeBytes: 2 * MiB },
     ])
     expect(list.generations[0].cowPath).toBe(vol.image('s1') + '-cow')

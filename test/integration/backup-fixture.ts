@@ -14,6 +14,7 @@ export interface FakeLv {
   origin: string
   attr: string
   sizeBytes: number
+  uuid: string
 }
 
 export class FakeVolume {

@@ -35,8 +35,8 @@ export function registerList(program: Command): void {
             return {
               name: entry.generation.name,
               kind: 'delta',
-              from: plan.older.lv.name,
-              to: plan.newer.lv.name,
+              from: entry.generation.identities.from,
+              to: entry.generation.identities.to,
               cowPath: entry.generation.cowPath,
               snapshotPath: entry.generation.snapshotPath,
               chunkSizeBytes: runs.chunkSizeBytes,
