@@ -7,12 +7,16 @@ import { constants, promises as fsp } from 'fs'
 import path from 'path'
 import { DeviceIoError, InvalidInputError, ioError } from '../errors'
 import { ChunkRuns } from '../map/chunk-runs'
+import { forEachPiece } from '../copy/pieces'
 import { readFully } from '../io/read-fully'
 import { createNewFile } from '../io/private-file'
 import {
   CHECKSUM_BYTES, DEFAULT_CHECKSUM_BLOCK_BYTES, encodeRunTable, encodeUndoHeader, HEADER_BYTES, parseRunTable,
   parseUndoHeader, sha256, UNDO_VERSION, UndoHeader, undoLayout, UndoLayout,
 } from './undo-format'
+
+// Undo pieces read and written at once, as apply keeps its pieces in flight.
+const UNDO_PIECES_IN_FLIGHT = 4
 
 /** Fills `target` with what TARGET holds (before the write) at `offsetBytes`. */
 export type ReadOld = (target: Buffer, offsetBytes: number) => Promise<void>
@@ -79,28 +83,40 @@ export async function writeUndoFile(
 // The data in pieces of PIECE_BLOCKS checksum blocks, each piece gathered across runs, and its checksums.
 async function writeData(handle: fsp.FileHandle, where: string, runs: ChunkRuns, readOld: ReadOld, header: UndoHeader, layout: UndoLayout): Promise<void> {
   const pieceBytes = header.checksumBlockBytes * PIECE_BLOCKS
-  const piece = Buffer.alloc(Math.min(pieceBytes, Math.max(header.dataBytes, 1)))
-  let run = 0
-  let withinRun = 0
-  for (let dataAt = 0; dataAt < header.dataBytes; dataAt += pieceBytes) {
-    const n = Math.min(pieceBytes, header.dataBytes - dataAt)
-    for (let filled = 0; filled < n; ) {
-      const take = Math.min(n - filled, runs.lengthBytes(run) - withinRun)
-      await readOld(piece.subarray(filled, filled + take), runs.offsetBytes(run) + withinRun)
-      filled += take
-      withinRun += take
-      if (withinRun === runs.lengthBytes(run)) {
-        run++
-        withinRun = 0
-      }
-    }
-    await writeAll(handle, piece.subarray(0, n), layout.dataAt + dataAt, where)
-    const sums = Buffer.alloc(Math.ceil(n / header.checksumBlockBytes) * CHECKSUM_BYTES)
-    for (let at = 0, k = 0; at < n; at += header.checksumBlockBytes, k++) {
-      sha256(piece.subarray(at, Math.min(at + header.checksumBlockBytes, n))).copy(sums, k * CHECKSUM_BYTES)
-    }
-    await writeAll(handle, sums, layout.checksumsAt + (dataAt / header.checksumBlockBytes) * CHECKSUM_BYTES, where)
+  // Where each run starts in the data area: a piece of the data maps back to the runs it covers.
+  const runDataStart = new Float64Array(runs.count + 1)
+  for (let i = 0; i < runs.count; i++) runDataStart[i + 1] = runDataStart[i] + runs.lengthBytes(i)
+  const pieces = function* () {
+    for (let dataAt = 0; dataAt < header.dataBytes; dataAt += pieceBytes) yield { offsetBytes: dataAt, lengthBytes: Math.min(pieceBytes, header.dataBytes - dataAt) }
   }
+  // Several pieces in flight: reading the old bytes of one while another is hashed and written (each lands at its own offset).
+  await forEachPiece(pieces(), pieceBytes, UNDO_PIECES_IN_FLIGHT, async (piece, buffer) => {
+    let run = runContaining(runDataStart, piece.offsetBytes)
+    for (let filled = 0; filled < piece.lengthBytes; run++) {
+      const withinRun = piece.offsetBytes + filled - runDataStart[run]
+      const take = Math.min(piece.lengthBytes - filled, runs.lengthBytes(run) - withinRun)
+      await readOld(buffer.subarray(filled, filled + take), runs.offsetBytes(run) + withinRun)
+      filled += take
+    }
+    const sums = Buffer.alloc(Math.ceil(piece.lengthBytes / header.checksumBlockBytes) * CHECKSUM_BYTES)
+    for (let at = 0, k = 0; at < piece.lengthBytes; at += header.checksumBlockBytes, k++) {
+      sha256(buffer.subarray(at, Math.min(at + header.checksumBlockBytes, piece.lengthBytes))).copy(sums, k * CHECKSUM_BYTES)
+    }
+    await writeAll(handle, buffer, layout.dataAt + piece.offsetBytes, where)
+    await writeAll(handle, sums, layout.checksumsAt + (piece.offsetBytes / header.checksumBlockBytes) * CHECKSUM_BYTES, where)
+  })
+}
+
+// The run whose data starts at or before `dataAt` (binary search over the runs' data offsets).
+function runContaining(runDataStart: Float64Array, dataAt: number): number {
+  let lo = 0
+  let hi = runDataStart.length - 2
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1
+    if (runDataStart[mid] <= dataAt) lo = mid
+    else hi = mid - 1
+  }
+  return lo
 }
 
 async function writeAll(handle: fsp.FileHandle, data: Buffer, positionBytes: number, where: string): Promise<void> {
