@@ -8,6 +8,8 @@ export interface SourceSpec {
   dir?: string
   cowPath?: string
   snapshotPath?: string
+  /** --base-name: the older snapshot's name where the COW does not say it. */
+  baseName?: string
 }
 
 /** The source for `spec`; exactly one of a directory or a --cow/--snapshot pair. */
@@ -21,7 +23,7 @@ export async function openSource(spec: SourceSpec): Promise<GenerationSource> {
   if (spec.cowPath === undefined || spec.snapshotPath === undefined) {
     throw new UsageError('expected a generation directory, or both --cow OLD_COW and --snapshot NEW_SNAPSHOT')
   }
-  const generation = await openGeneration({ cowPath: spec.cowPath, snapshotPath: spec.snapshotPath })
+  const generation = await openGeneration({ cowPath: spec.cowPath, snapshotPath: spec.snapshotPath, baseName: spec.baseName })
   const source = sourceFromGeneration(generation)
   return {
     ...source,

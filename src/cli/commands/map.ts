@@ -2,6 +2,8 @@
 import { Command } from 'commander'
 import { ExceptionTable, readExceptionTableFromPath } from '../../cow/exception-table'
 import { openGeneration } from '../../generation/generation'
+import { snapshotIdentityOfDevice } from '../../io/dm-identity'
+import { GenerationIdentities, UNKNOWN_SNAPSHOT } from '../../generation/generation-identity'
 import { buildChunkRuns, ChunkRuns } from '../../map/chunk-runs'
 import { chunksMapHeaderOf } from '../../map/chunks-map'
 import { formatChunksMapHeader, formatChunksMapLine } from '../../format/chunks-map-text'
@@ -10,6 +12,7 @@ import { printJson, writeStdout } from '../output'
 interface MapOptions {
   cow: string
   snapshot?: string
+  baseName?: string
   json?: boolean
 }
 
@@ -24,17 +27,21 @@ export function registerMap(program: Command): void {
     )
     .requiredOption('--cow <path>', 'COW device or image of the older snapshot (e.g. /dev/mapper/vg-snap1-cow)')
     .option('--snapshot <path>', 'the newer snapshot: checks it holds every chunk and clamps the last run to its size')
-    .option('--json', 'print JSON: header fields and [offset, length] runs')
+    .option('--base-name <name>', "with --snapshot: the older snapshot's name, shown as \"from\" where the COW does not name it (LVM COWs do)")
+    .option('--json', 'print JSON: header fields, from and to ({name, uuid}) and [offset, length] runs')
     .action(async (opts: MapOptions) => {
       let table: ExceptionTable
       let runs: ChunkRuns
+      // Without the new snapshot only the older one is known.
+      let identities: GenerationIdentities = { from: { name: opts.baseName ?? null, uuid: null }, to: UNKNOWN_SNAPSHOT }
       if (opts.snapshot) {
         // The checks mount makes, through the same code: a COW given as --snapshot is refused here too.
-        const generation = await openGeneration({ cowPath: opts.cow, snapshotPath: opts.snapshot })
+        const generation = await openGeneration({ cowPath: opts.cow, snapshotPath: opts.snapshot, baseName: opts.baseName })
         await generation.close()
-        ;({ table, runs } = generation)
+        ;({ table, runs, identities } = generation)
       } else {
         table = await readExceptionTableFromPath(opts.cow)
+        identities = { ...identities, from: (await snapshotIdentityOfDevice(table.cowIdentity)) ?? identities.from }
         // Without the snapshot the device size is unknown: runs end at whole chunks.
         runs = buildChunkRuns(table.oldChunks, table.exceptions, table.header.chunkSizeBytes, Number.MAX_SAFE_INTEGER)
       }
@@ -42,7 +49,7 @@ export function registerMap(program: Command): void {
       if (opts.json) {
         const list: Array<[number, number]> = []
         for (let i = 0; i < runs.count; i++) list.push([runs.offsetBytes(i), runs.lengthBytes(i)])
-        await printJson({ ...header, exceptions: table.exceptions, runList: list })
+        await printJson({ ...header, from: identities.from, to: identities.to, exceptions: table.exceptions, runList: list })
         return
       }
       let text = formatChunksMapHeader(header)

@@ -2,7 +2,7 @@
 // (src/cli/mount/server.ts), in the background unless --foreground.
 import { Command } from 'commander'
 import path from 'path'
-import { MountRequest, pairGenerationOptions } from '../mount/request'
+import { GroupOption, MountRequest, pairGenerationOptions } from '../mount/request'
 import { mountInBackground, serveInForeground } from '../mount/server'
 
 interface MountCliOptions {
@@ -17,8 +17,8 @@ interface MountCliOptions {
 /** Registers `snapdelta mount`. */
 export function registerMount(program: Command): void {
   // The three generation options in command-line order, to pair them into groups.
-  const groupOptions: Array<['cow' | 'snapshot' | 'name', string]> = []
-  const record = (kind: 'cow' | 'snapshot' | 'name') => (value: string) => {
+  const groupOptions: Array<[GroupOption, string]> = []
+  const record = (kind: GroupOption) => (value: string) => {
     groupOptions.push([kind, value])
     return value
   }
@@ -34,6 +34,7 @@ export function registerMount(program: Command): void {
     .option('--cow <path>', 'COW device or image of the older snapshot (e.g. /dev/mapper/vg-snap1-cow)', record('cow'))
     .option('--snapshot <path>', 'the newer snapshot (e.g. /dev/mapper/vg-snap2), never the live origin', record('snapshot'))
     .option('--name <name>', "the generation's directory name (default: the snapshot's base name)", record('name'))
+    .option('--base-name <name>', 'the older snapshot\'s name (what the backup holds), recorded as the generation\'s "from" where the COW does not name it (LVM COWs do)', record('base-name'))
     .option('--lv <VG/LV>', "instead of --cow/--snapshot: one generation per pair of the volume's snapshots, oldest first, plus the newest in full")
     .option('--history <dir>', 'instead of --cow/--snapshot/--lv: one directory NNNN-NAME per generation a history directory can restore (full.img, chunks.map, changed/, info.json)')
     .option('--foreground', 'stay attached; Ctrl-C or SIGTERM unmounts and exits')

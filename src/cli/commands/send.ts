@@ -18,6 +18,7 @@ interface SendOptions {
   snapshot?: string
   full?: boolean
   name?: string
+  baseName?: string
   quiet?: boolean
 }
 
@@ -39,6 +40,7 @@ export function registerSend(program: Command): void {
     .argument('[GENDIR]', 'a generation directory on a mount, or a copy of one')
     .option('--cow <path>', 'COW device of the older snapshot (instead of GENDIR)')
     .option('--snapshot <path>', 'the newer snapshot (instead of GENDIR); with --full, the snapshot to send whole')
+    .option('--base-name <name>', "with --cow/--snapshot: the older snapshot's name, the base the stream needs (LVM COWs name it themselves)")
     .option('--full', 'send every byte of --snapshot: a full stream, which needs no base on the receiving side')
     .option('--name <name>', 'with --full: the name the stream gives the snapshot (default: its file name without .img)')
     .option('-q, --quiet', 'no progress bar, no notes')
@@ -63,7 +65,8 @@ export function registerSend(program: Command): void {
 
 function openDeltaSource(dir: string | undefined, opts: SendOptions): Promise<GenerationSource> {
   if (opts.name !== undefined) throw new UsageError('--name goes with --full: a delta takes its names from the generation')
-  return openSource({ dir, cowPath: opts.cow, snapshotPath: opts.snapshot })
+  if (opts.baseName !== undefined && dir !== undefined) throw new UsageError('--base-name goes with --cow/--snapshot: a generation directory names its snapshots in info.json')
+  return openSource({ dir, cowPath: opts.cow, snapshotPath: opts.snapshot, baseName: opts.baseName })
 }
 
 // Every byte of the snapshot, from no known snapshot to the one named.

@@ -21,17 +21,20 @@ export interface MountRequest {
   json: boolean
 }
 
-/** Pairs --cow, --snapshot and --name, given in any interleaving, into generations. */
-export function pairGenerationOptions(options: ReadonlyArray<['cow' | 'snapshot' | 'name', string]>): GenerationSpec[] {
+export type GroupOption = 'cow' | 'snapshot' | 'name' | 'base-name'
+
+/** Pairs --cow, --snapshot, --name and --base-name, given in any interleaving, into generations. */
+export function pairGenerationOptions(options: ReadonlyArray<[GroupOption, string]>): GenerationSpec[] {
   const groups: Array<Partial<GenerationSpec>> = []
   let current = 0
   for (const [kind, value] of options) {
-    if (kind === 'name') {
+    if (kind === 'name' || kind === 'base-name') {
       const group = (groups[current] ??= {})
-      if (group.name !== undefined) {
-        throw new UsageError(`--name ${value}: this generation is already named "${group.name}"; give one --name per --cow/--snapshot group`)
+      const key = kind === 'name' ? 'name' : 'baseName'
+      if (group[key] !== undefined) {
+        throw new UsageError(`--${kind} ${value}: this generation already has --${kind} "${group[key]}"; give one --${kind} per --cow/--snapshot group`)
       }
-      group.name = value
+      group[key] = value
       continue
     }
     const key = kind === 'cow' ? 'cowPath' : 'snapshotPath'
