@@ -136,6 +136,16 @@ cmp "/mnt/gens/$full/full.img" "/dev/$VG/probe" || ok=0
 sd umount /mnt/gens
 [ $ok = 1 ] || fail "mount --lv: applying $gen onto the backup or reading $full/full.img did not give the probe snapshot"
 pass "list/mount --lv: $gen applied onto the backup == probe snapshot; $full/full.img == probe"
+# A generation mounted by hand names both snapshots from device-mapper: LV names and the UUIDs lvs prints.
+base=$(base_of_state)
+mkdir -p /mnt/byhand
+sd mount /mnt/byhand --cow "/dev/mapper/$dmvg-${base//-/--}-cow" --snapshot "/dev/$VG/probe" --name byhand >/dev/null
+from=$(jq -c .from /mnt/byhand/byhand/info.json); to=$(jq -c .to /mnt/byhand/byhand/info.json)
+sd umount /mnt/byhand
+uuid_of() { lvs --noheadings -o lv_uuid "$VG/$1" | tr -d ' '; }
+[ "$from" = "{\"name\":\"$base\",\"uuid\":\"$(uuid_of "$base")\"}" ] || fail "mounted by hand: info.json from is $from, expected $base with its lvs uuid"
+[ "$to" = "{\"name\":\"probe\",\"uuid\":\"$(uuid_of probe)\"}" ] || fail "mounted by hand: info.json to is $to, expected probe with its lvs uuid"
+pass "mounted by hand from /dev/mapper paths: info.json names from $from and to $to, as lvs does"
 lvremove -q -y "$VG/probe" >/dev/null
 
 # --- the previous snapshot overflows: fallback to a full copy ---
