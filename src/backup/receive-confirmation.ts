@@ -3,6 +3,7 @@
 // proves nothing: `snapdelta receive --version`, a `true` or a `cat >/dev/null`
 // in its place all exit 0 without writing a byte.
 import { ExternalCommandError, IncompleteStreamError } from '../errors'
+import { HistoryOutcome } from '../history/history-journal'
 import { StreamHeader } from '../stream/stream-format'
 
 /** What the remote receiver confirmed it wrote. */
@@ -11,11 +12,23 @@ export interface ReceiveConfirmation {
   identityHex: string
   records: number
   bytesWritten: number
+  /** The remote history said TARGET already held the stream's snapshot: nothing written (a re-run after the local side was cut off). */
+  alreadyHeld: boolean
+  /** The remote history, when one is kept. */
+  history: HistoryOutcome | null
+}
+
+/** Where the remote receiver keeps the target's history, and how many earlier generations. */
+export interface RemoteHistory {
+  dir: string
+  keep: number
 }
 
 /** The command line that runs on the remote host; `--` keeps TARGET from being read as an option. */
-export function remoteReceiveCommand(targetPath: string): string {
-  return `snapdelta receive --json --quiet -- ${shellQuote(targetPath)}`
+export function remoteReceiveCommand(targetPath: string, history: RemoteHistory | null): string {
+  // A fallback full copy restarts the remote history, as a local backup's does.
+  const historyOptions = history ? `--history ${shellQuote(history.dir)} --keep ${history.keep} --full-restarts-history ` : ''
+  return `snapdelta receive --json --quiet ${historyOptions}-- ${shellQuote(targetPath)}`
 }
 
 /** Quotes `text` for the remote POSIX shell that ssh hands the command to. */
@@ -24,7 +37,7 @@ export function shellQuote(text: string): string {
 }
 
 /** Checks the receiver's stdout (`snapdelta receive --json`) against the stream sent to `targetPath`; `command` names the receiver in messages. */
-export function confirmReceived(stdout: string, sent: StreamHeader, targetPath: string, command: string): ReceiveConfirmation {
+export function confirmReceived(stdout: string, sent: StreamHeader, targetPath: string, command: string, history: RemoteHistory | null): ReceiveConfirmation {
   const got = parseSummary(stdout)
   if (!got) {
     const shown = stdout.trim() === '' ? 'nothing' : `\`${stdout.trim().slice(0, 200)}\``
@@ -33,10 +46,20 @@ export function confirmReceived(stdout: string, sent: StreamHeader, targetPath: 
         'nothing confirms the remote target received the stream, so the previous snapshot is kept (is snapdelta on the remote PATH?)',
     )
   }
-  const expected: ReceiveConfirmation = { target: targetPath, identityHex: sent.identity.toString('hex'), records: sent.records, bytesWritten: sent.changedBytes }
-  const wrong = (Object.keys(expected) as Array<keyof ReceiveConfirmation>).filter((k) => got[k] !== expected[k])
+  // Only a history can say TARGET already holds the snapshot; without one asked for, such a summary confirms nothing.
+  const held = got.alreadyHeld && history !== null
+  const expected = {
+    target: targetPath,
+    identityHex: sent.identity.toString('hex'),
+    records: held ? 0 : sent.records,
+    bytesWritten: held ? 0 : sent.changedBytes,
+    alreadyHeld: held,
+    historyDir: history?.dir ?? null,
+  }
+  const actual = { ...got, historyDir: got.history?.dir ?? null }
+  const wrong = (Object.keys(expected) as Array<keyof typeof expected>).filter((k) => actual[k] !== expected[k])
   if (wrong.length > 0) {
-    const list = wrong.map((k) => `${k} ${JSON.stringify(got[k])}, expected ${JSON.stringify(expected[k])}`).join('; ')
+    const list = wrong.map((k) => `${k} ${JSON.stringify(actual[k])}, expected ${JSON.stringify(expected[k])}`).join('; ')
     throw new IncompleteStreamError(
       `${command} reported a receive that does not match the stream sent (${list}): ` +
         'the remote backup is not confirmed complete, so the previous snapshot is kept; run the backup again',
@@ -53,9 +76,17 @@ function parseSummary(stdout: string): ReceiveConfirmation | null {
   } catch {
     return null
   }
-  const summary = doc as { target?: unknown; records?: unknown; bytesWritten?: unknown; header?: { identity?: unknown } } | null
+  const summary = doc as { target?: unknown; records?: unknown; bytesWritten?: unknown; alreadyHeld?: unknown; history?: unknown; header?: { identity?: unknown } } | null
   const identity = summary?.header?.identity
   const { target, records, bytesWritten } = summary ?? {}
   if (typeof target !== 'string' || typeof identity !== 'string' || typeof records !== 'number' || typeof bytesWritten !== 'number') return null
-  return { target, identityHex: identity, records, bytesWritten }
+  return { target, identityHex: identity, records, bytesWritten, alreadyHeld: summary?.alreadyHeld === true, history: historyOf(summary?.history) }
+}
+
+// receive's `history` field (src/history/history-journal.ts HistoryOutcome), or null when it is not one.
+function historyOf(value: unknown): HistoryOutcome | null {
+  const h = value as Partial<HistoryOutcome> | null | undefined
+  if (!h || typeof h.dir !== 'string' || typeof h.created !== 'boolean' || typeof h.pruned !== 'number') return null
+  if (h.seq !== null && typeof h.seq !== 'number') return null
+  return { dir: h.dir, seq: h.seq ?? null, created: h.created, pruned: h.pruned }
 }

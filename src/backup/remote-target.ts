@@ -8,13 +8,15 @@ import { Readable, Writable } from 'stream'
 import { GenerationSource } from '../copy/generation-source'
 import { ExternalCommandError, IncompleteStreamError, ExitCode, UsageError } from '../errors'
 import { sendStream, SendSummary } from '../stream/send'
-import { confirmReceived, ReceiveConfirmation, remoteReceiveCommand } from './receive-confirmation'
+import { confirmReceived, ReceiveConfirmation, RemoteHistory, remoteReceiveCommand } from './receive-confirmation'
 
 export interface RemoteTarget {
   host: string
   path: string
   /** The ssh program and its options, e.g. ["ssh", "-p", "2222"]. */
   sshCommand: string[]
+  /** The history the receiver keeps on the host; null keeps none. */
+  history: RemoteHistory | null
 }
 
 // receive's summary is a few hundred bytes; a receiver that prints more is not one.
@@ -32,7 +34,7 @@ export async function sendToRemote(source: GenerationSource, remote: RemoteTarge
   checkSshHost(remote.host)
   const [program, ...options] = remote.sshCommand
   // `--`: whatever the host and the options are, ssh reads no option after them.
-  const args = [...options, '--', remote.host, remoteReceiveCommand(remote.path)]
+  const args = [...options, '--', remote.host, remoteReceiveCommand(remote.path, remote.history)]
   const command = `${program} ${args.join(' ')}`
   const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] })
   const stdout = collect(child.stdout)
@@ -70,7 +72,7 @@ export async function sendToRemote(source: GenerationSource, remote: RemoteTarge
   }
   if (sendError) throw sendError
   // Without an error, sendStream returned its summary.
-  return confirmReceived(stdout(), sent!.header, remote.path, command)
+  return confirmReceived(stdout(), sent!.header, remote.path, command, remote.history)
 }
 
 // The callback comes exactly once, also when the pipe broke: nothing waits

@@ -23,6 +23,7 @@ import { crashPoint } from '../crash-hook'
 import { acquireLock } from '../io/lock-file'
 import { ensureStateDir } from './state-dir'
 import { RemoteTarget, sendToRemote } from './remote-target'
+import { describeSnapshot } from '../generation/generation-identity'
 import { findDifferingBlocks } from './resync'
 import { BackupState, CopyMode, PendingIncrement, readState, writeState } from './state-file'
 import { snapshotRunsSource } from './volume-source'
@@ -32,15 +33,17 @@ export interface BackupOptions {
   volume: VolumeRef
   /** Local path, or the path on the remote host when `remote` is set. */
   target: string
-  remote: Omit<RemoteTarget, 'path'> | null
+  remote: Omit<RemoteTarget, 'path' | 'history'> | null
   stateDir: string
+  /** Where the history is kept (on the remote host with `remote`); default STATE_DIR/<vg>-<lv>.history. */
+  historyDir?: string
   /** lvcreate size of each new snapshot ("10%ORIGIN", "2G"). */
   snapshotSize: string
   /** lvcreate --chunksize ("4k"). */
   chunkSize: string
   /** Compare the whole target block by block with the new snapshot and copy only the differing blocks. */
   resync: boolean
-  /** Keep the reverse delta of every increment in STATE_DIR/<vg>-<lv>.history (local targets), pruned to this many earlier generations; null keeps none. */
+  /** Keep the reverse delta of every increment in the history directory, pruned to this many earlier generations; null keeps none. */
   keepHistory: number | null
   /** Shows progress of a long phase; returns the advance callback and a stop function. */
   progress: (label: string, totalBytes: number) => { advance(bytes: number): void; stop(): void }
@@ -62,7 +65,7 @@ export interface BackupSummary {
   bytesCopied: number
   bytesVerified: number
   verifiedBy: 'reading the target back' | 'stream checksums'
-  /** The history kept next to the state file, when one is (local targets). */
+  /** The history kept (on the remote host with --ssh), when one is. */
   history: HistoryOutcome | null
   seconds: number
 }
@@ -76,7 +79,7 @@ export async function runBackup(opts: BackupOptions): Promise<BackupSummary> {
   const key = dmName(opts.volume)
   const lock = await acquireLock(path.join(opts.stateDir, `${key}.lock`), `backup of ${formatVolumeRef(opts.volume)}`)
   try {
-    return await new Increment(opts, path.join(opts.stateDir, `${key}.json`), historyDirOf(opts.stateDir, key)).run()
+    return await new Increment(opts, path.join(opts.stateDir, `${key}.json`), opts.historyDir ?? historyDirOf(opts.stateDir, key)).run()
   } finally {
     await lock.release()
   }
@@ -306,10 +309,13 @@ class Increment {
     }
     try {
       if (this.opts.remote) {
-        const confirmed = await sendToRemote(source, { ...this.opts.remote, path: this.opts.target }, onProgress)
+        const history = this.opts.keepHistory === null ? null : { dir: this.historyDir, keep: this.opts.keepHistory }
+        const confirmed = await sendToRemote(source, { ...this.opts.remote, path: this.opts.target, history }, onProgress)
         this.verified = { bytes: confirmed.bytesWritten, by: 'stream checksums' }
+        this.history = confirmed.history
+        if (confirmed.alreadyHeld) this.opts.notice(`${this.opts.remote.host}:${this.historyDir} says the target already holds ${describeSnapshot(source.identities.to)} (an earlier run was cut off after the copy): nothing was written`)
       } else {
-        const journal = this.opts.keepHistory === null ? undefined : historyJournal({ dir: this.historyDir, targetPath: this.opts.target, keep: this.opts.keepHistory, rotation: true })
+        const journal = this.opts.keepHistory === null ? undefined : historyJournal({ dir: this.historyDir, targetPath: this.opts.target, keep: this.opts.keepHistory, fullRestarts: true, rewriteHeld: true })
         await applyToTarget(source, this.opts.target, onProgress, journal)
         this.history = journal?.outcome() ?? null
       }

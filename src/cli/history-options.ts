@@ -8,6 +8,8 @@ import { WriteJournal } from '../copy/write-journal'
 export interface HistoryCliOptions {
   history?: string
   keep?: string
+  /** receive only: a full stream restarts the history instead of being refused (what snapdelta backup --ssh asks for). */
+  fullRestartsHistory?: boolean
 }
 
 /** Adds --history and --keep to `command`. */
@@ -29,9 +31,10 @@ export function journalFor(opts: HistoryCliOptions, targetPath: string): (WriteJ
   const keep = parseKeep(opts.keep)
   if (!opts.history) {
     if (keep !== undefined) throw new UsageError('--keep needs --history DIR')
+    if (opts.fullRestartsHistory) throw new UsageError('--full-restarts-history needs --history DIR')
     return undefined
   }
-  return historyJournal({ dir: opts.history, targetPath, keep })
+  return historyJournal({ dir: opts.history, targetPath, keep, fullRestarts: opts.fullRestartsHistory === true })
 }
 
 /** Where the reverse delta went, for a one-line summary; empty without a history. */

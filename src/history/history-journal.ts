@@ -22,12 +22,17 @@ export interface HistoryJournalOptions {
   /** Keep this many earlier generations after each write (prune); undefined keeps all. */
   keep?: number
   /**
-   * For snapdelta backup, which decides itself what to write: a full copy
-   * restarts the history (the old undo records describe a target that is
-   * gone), and a write of the generation TARGET already holds (a repair
-   * after a failed verify) is written without a new generation, not skipped.
+   * For snapdelta backup, which decides itself when to copy everything: a
+   * full stream restarts the history (the old undo records describe a
+   * target that is gone) instead of being refused.
    */
-  rotation?: boolean
+  fullRestarts?: boolean
+  /**
+   * For a local snapdelta backup, which reads TARGET back: a write of the
+   * generation TARGET already holds (a repair after a failed verify) is
+   * written without a new generation, not skipped.
+   */
+  rewriteHeld?: boolean
 }
 
 /** What the journal did, for the command's summary. */
@@ -71,7 +76,7 @@ export function historyJournal(options: HistoryJournalOptions): WriteJournal & {
       await refuseWithReaders()
       const current = history.current()
       const pending = history.pending()
-      if (write.full && options.rotation) {
+      if (write.full && options.fullRestarts) {
         createAfterWrite = write.to
         return 'write'
       }
@@ -85,7 +90,7 @@ export function historyJournal(options: HistoryJournalOptions): WriteJournal & {
       from = write.from.name === null && write.from.uuid === null ? current : write.from
       if (pending && sameRecord(pending.to, write.to) && pending.from && sameRecord(pending.from, from)) return 'write'
       if (!pending && knownSame(write.to, current)) {
-        if (!options.rotation) return 'skip'
+        if (!options.rewriteHeld) return 'skip'
         unjournaled = true
         return 'write'
       }

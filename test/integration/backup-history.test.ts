@@ -2,11 +2,11 @@
 // them, --keep 2; the history mount shows the generations kept, each
 // cmp-identical to a copy of its snapshot saved before rotation removed it.
 // A fallback full copy restarts the history; --no-history keeps none.
-import { copyFileSync, existsSync } from 'fs'
+import { copyFileSync, existsSync, promises as fsp } from 'fs'
 import path from 'path'
 import { expectGenerations } from '../helpers/history'
 import { removeScratchRoot } from '../helpers/tmp'
-import { FakeVolume, jsonOf } from './backup-fixture'
+import { FakeVolume, jsonOf, LOOPBACK_SSH } from './backup-fixture'
 
 jest.setTimeout(120_000)
 afterAll(removeScratchRoot)
@@ -52,4 +52,38 @@ test('a fallback full copy restarts the history; --no-history keeps none', async
   const other = await new FakeVolume('backup-no-history').create(16 * CHUNK)
   expect(jsonOf(await other.backup(['--json', '--no-history']))).toMatchObject({ history: null })
   expect(existsSync(path.join(other.stateDir, 'vg--test-my--data.history'))).toBe(false)
+})
+
+test('over ssh the receiver keeps the history on the host: a cut-off receive resumes, a fallback full copy restarts it', async () => {
+  const vol = await new FakeVolume('backup-history-ssh').create(32 * CHUNK)
+  await fsp.writeFile(vol.target, Buffer.alloc(32 * CHUNK))
+  // On the loopback host: a directory of the "remote" side, named by --history-dir.
+  const history = path.join(vol.dir, 'remote-history')
+  const remote = ['--ssh', 'backuphost', '--ssh-command', LOOPBACK_SSH, '--history-dir', history, '--keep', '3']
+  const saved: string[] = []
+  const save = async () => {
+    const copy = path.join(vol.dir, `saved-${saved.length}.img`)
+    copyFileSync(vol.image(await vol.expectBackedUp()), copy)
+    saved.push(copy)
+  }
+  expect(jsonOf(await vol.backup(['--json', ...remote]))).toMatchObject({ mode: 'full', history: { dir: history, created: true, seq: 0 } })
+  await save()
+  await vol.write(3 * CHUNK, 2 * CHUNK, 51)
+  expect(jsonOf(await vol.backup(['--json', ...remote]))).toMatchObject({ mode: 'delta', history: { dir: history, seq: 1 } })
+  await save()
+
+  // The receiver killed after TARGET was flushed, before its history recorded the generation: the next run completes both.
+  await vol.write(9 * CHUNK, CHUNK, 52)
+  const cut = await vol.backup(remote, { SNAPDELTA_TEST_CRASH_AT: 'history-written' })
+  expect(cut.exitCode).toBe(7)
+  expect(jsonOf(await vol.backup(['--json', ...remote]))).toMatchObject({ mode: 'delta', resumed: true, history: { seq: 2 } })
+  await save()
+  await expectGenerations(history, saved)
+
+  // The base gone: a full copy, and a history holding only the new generation.
+  const [base] = vol.snapshotNames()
+  expect((await vol.tool('lvremove', '-y', `${vol.vg}/${base}`)).exitCode).toBe(0)
+  await vol.write(0, CHUNK, 53)
+  expect(jsonOf(await vol.backup(['--json', ...remote]))).toMatchObject({ mode: 'full', history: { created: true, seq: 0 } })
+  await expectGenerations(history, [vol.image(await vol.expectBackedUp())])
 })

@@ -27,6 +27,7 @@ interface BackupCliOptions {
   resync?: boolean
   keep: string
   history: boolean
+  historyDir?: string
   json?: boolean
   quiet?: boolean
 }
@@ -50,7 +51,8 @@ export function registerBackup(program: Command): void {
     .option('--snapshot-size <size>', 'COW space of each new snapshot: lvcreate -L size (2G) or -l extents (10%ORIGIN)', DEFAULT_SNAPSHOT_SIZE)
     .option('--chunk-size <size>', 'snapshot chunk size, 4k..512k (lvcreate --chunksize)', DEFAULT_CHUNK_SIZE)
     .option('--resync', 'compare every block of TARGET with the new snapshot and copy only the differing blocks (repairs a target after an overflow or a failed verify)')
-    .option('--keep <n>', 'keep the reverse deltas of the N most recent earlier generations in STATE_DIR/<vg>-<lv>.history, restorable with `snapdelta mount --history` (local targets)', DEFAULT_KEEP)
+    .option('--keep <n>', 'keep the reverse deltas of the N most recent earlier generations, restorable with `snapdelta mount --history DIR`', DEFAULT_KEEP)
+    .option('--history-dir <dir>', 'where the history is kept: default STATE_DIR/<vg>-<lv>.history; with --ssh, a directory on HOST (the remote receive keeps it)')
     .option('--no-history', 'keep no history of earlier generations')
     .option('--json', 'print a JSON summary')
     .option('--quiet', 'no progress bars and no summary')
@@ -59,15 +61,15 @@ export function registerBackup(program: Command): void {
       if (opts.sshCommand && !opts.ssh) throw new UsageError('--ssh-command needs --ssh HOST')
       if (opts.ssh !== undefined) checkSshHost(opts.ssh)
       const keep = parseKeep(opts.keep) as number
-      // Over ssh the target's history would live on HOST: not kept by this version, and said so rather than silently.
-      const keepHistory = opts.history && !opts.ssh ? keep : null
-      if (opts.ssh && opts.history && opts.keep !== DEFAULT_KEEP) throw new UsageError('--keep: a history of a target reached over --ssh is not kept (yet); use --no-history, or receive with --history on HOST')
+      const keepHistory = opts.history ? keep : null
+      if (!opts.history && opts.historyDir) throw new UsageError('--history-dir cannot be combined with --no-history')
       const notices: string[] = []
       const summary = await runBackup({
         volume: parseVolumeRef(volume),
         target: opts.to,
         remote: opts.ssh ? { host: opts.ssh, sshCommand } : null,
         stateDir: opts.stateDir,
+        historyDir: opts.historyDir,
         snapshotSize: opts.snapshotSize,
         chunkSize: opts.chunkSize,
         resync: !!opts.resync,
@@ -89,7 +91,7 @@ export function registerBackup(program: Command): void {
         `${summary.volume} -> ${where}: ${summary.mode} copy${summary.resumed ? ' (resumed)' : ''}, ${formatBytes(summary.bytesCopied)} in ${summary.runs} runs, ` +
           `${verified}, ${summary.seconds.toFixed(1)} s\n` +
           `snapshot ${summary.snapshot} is the base of the next backup${summary.removedSnapshot ? `; removed ${summary.removedSnapshot}` : ''}\n` +
-          (summary.history ? `history: ${summary.history.dir} (mount it with: snapdelta mount MOUNTPOINT --history ${summary.history.dir})\n` : ''),
+          (summary.history ? `history: ${summary.host ? `${summary.host}:` : ''}${summary.history.dir} (mount it${summary.host ? ' on that host' : ''} with: snapdelta mount MOUNTPOINT --history ${summary.history.dir})\n` : ''),
       )
     })
 }

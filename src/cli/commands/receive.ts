@@ -33,6 +33,7 @@ export function registerReceive(program: Command): void {
     .option('--from <file>', 'read the stream from FILE (a regular file) instead of stdin (a pipe)')
     .option('-q, --quiet', 'no progress bar')
     .option('--json', 'print a JSON summary')
+    .option('--full-restarts-history', 'with --history: a full stream replaces the history with a new one holding only its snapshot, instead of being refused (what `snapdelta backup --ssh` asks for when it falls back to a full copy)')
   addHistoryOptions(command).action(async (targetPath: string, opts: ReceiveOptions) => {
     const journal = journalFor(opts, targetPath)
     const input = opts.from ? await openStreamFile(opts.from) : process.stdin

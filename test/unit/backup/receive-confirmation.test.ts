@@ -9,18 +9,35 @@ const summary = (changes: Record<string, unknown> = {}) =>
   JSON.stringify({ target: 'backup.img', header: { identity: header.identity.toString('hex') }, records: header.records, bytesWritten: header.changedBytes, seconds: 0.1, ...changes })
 
 test('the remote command ends options before TARGET and quotes it for the remote shell', () => {
-  expect(remoteReceiveCommand('--version')).toBe('snapdelta receive --json --quiet -- --version')
-  expect(remoteReceiveCommand("it's here")).toBe(`snapdelta receive --json --quiet -- 'it'\\''s here'`)
+  expect(remoteReceiveCommand('--version', null)).toBe('snapdelta receive --json --quiet -- --version')
+  expect(remoteReceiveCommand("it's here", null)).toBe(`snapdelta receive --json --quiet -- 'it'\\''s here'`)
+  expect(remoteReceiveCommand('/dev/sdb', { dir: '/var/lib/snap delta/h', keep: 3 })).toBe(
+    `snapdelta receive --json --quiet --history '/var/lib/snap delta/h' --keep 3 --full-restarts-history -- /dev/sdb`,
+  )
   expect(shellQuote('/dev/vg0/backup')).toBe('/dev/vg0/backup')
 })
 
 test('a summary that matches the stream sent is the confirmation', () => {
-  expect(confirmReceived(summary(), header, 'backup.img', 'ssh')).toEqual({
+  expect(confirmReceived(summary(), header, 'backup.img', 'ssh', null)).toEqual({
     target: 'backup.img',
     identityHex: header.identity.toString('hex'),
     records: header.records,
     bytesWritten: 8192,
+    alreadyHeld: false,
+    history: null,
   })
+})
+
+const history = { dir: '/h', seq: 4, created: false, pruned: 1 }
+
+test('with a history asked for, the summary must name it; "already held" with nothing written confirms a re-run', () => {
+  expect(confirmReceived(summary({ history }), header, 'backup.img', 'ssh', { dir: '/h', keep: 2 })).toMatchObject({ history, alreadyHeld: false })
+  const held = summary({ history, alreadyHeld: true, records: 0, bytesWritten: 0 })
+  expect(confirmReceived(held, header, 'backup.img', 'ssh', { dir: '/h', keep: 2 })).toMatchObject({ alreadyHeld: true, bytesWritten: 0 })
+  // Without a history asked for, nothing can vouch for a target already holding the stream.
+  expect(() => confirmReceived(held, header, 'backup.img', 'ssh', null)).toThrow(IncompleteStreamError)
+  // A receiver that kept no history (an old snapdelta ignoring the option would not get this far, but a wrapper might).
+  expect(() => confirmReceived(summary(), header, 'backup.img', 'ssh', { dir: '/h', keep: 2 })).toThrow(/historyDir null, expected "\/h"/)
 })
 
 test.each([
@@ -28,7 +45,7 @@ test.each([
   ['the version', '0.1.0\n'],
   ['JSON without the fields', '{"ok":true}'],
 ])('stdout with %s is no confirmation (ExternalCommandError)', (_what, stdout) => {
-  expect(() => confirmReceived(stdout, header, 'backup.img', 'ssh')).toThrow(ExternalCommandError)
+  expect(() => confirmReceived(stdout, header, 'backup.img', 'ssh', null)).toThrow(ExternalCommandError)
 })
 
 test.each([
@@ -37,7 +54,7 @@ test.each([
   ['fewer records', { records: 0 }, /records 0, expected 2/],
   ['another target', { target: 'other.img' }, /target "other.img", expected "backup.img"/],
 ])('a summary with %s is an incomplete backup (IncompleteStreamError)', (_what, changes, message) => {
-  const run = () => confirmReceived(summary(changes), header, 'backup.img', 'ssh')
+  const run = () => confirmReceived(summary(changes), header, 'backup.img', 'ssh', null)
   expect(run).toThrow(IncompleteStreamError)
   expect(run).toThrow(message)
 })
