@@ -8,14 +8,14 @@ import { promises as fsp } from 'fs'
 import path from 'path'
 import { applyToTarget } from '../copy/apply'
 import { historyJournal, HistoryOutcome } from '../history/history-journal'
-import { SnapshotIdentity } from '../generation/generation-identity'
+import { SnapshotIdentity, UNKNOWN_SNAPSHOT } from '../generation/generation-identity'
 import { GenerationSource, sourceFromGeneration } from '../copy/generation-source'
 import { verifyRuns, verifyWholeDevice, VerifyReport } from '../copy/verify'
 import { DiffersError, ExternalCommandError, InvalidSnapshotError, UsageError, ioError } from '../errors'
 import { Generation, openGeneration } from '../generation/generation'
 import { FileSource } from '../io/file-source'
 import { createSnapshot, removeVolume } from '../lvm/lv-commands'
-import { findSnapshots, OriginSnapshots, SnapshotInfo } from '../lvm/snapshots'
+import { findSnapshots, lvIdentity, OriginSnapshots, SnapshotInfo } from '../lvm/snapshots'
 import { dmName, formatVolumeRef, VolumeRef } from '../lvm/volume-ref'
 import { ChunkRuns } from '../map/chunk-runs'
 import { formatBytes } from '../units'
@@ -61,6 +61,10 @@ export interface BackupSummary {
   snapshot: string
   /** The snapshot the previous backup left, removed by this run (null on the first backup). */
   removedSnapshot: string | null
+  /** The snapshot the copied delta started from, as lvs names it; unknown for a full copy or a resync, which need no base. */
+  from: SnapshotIdentity
+  /** The new snapshot, as lvs names it. */
+  to: SnapshotIdentity
   runs: number
   bytesCopied: number
   bytesVerified: number
@@ -83,11 +87,6 @@ export async function runBackup(opts: BackupOptions): Promise<BackupSummary> {
   } finally {
     await lock.release()
   }
-}
-
-/** A snapshot as lvs names it. */
-export function lvIdentity(snapshot: SnapshotInfo): SnapshotIdentity {
-  return { name: snapshot.lv.name, uuid: snapshot.lv.uuid }
 }
 
 /** Where snapdelta backup keeps the history of a volume's target: next to its state file. */
@@ -178,6 +177,8 @@ class Increment {
       resumed,
       snapshot: pending.snapshot,
       removedSnapshot: removed,
+      from: mode !== 'delta' ? UNKNOWN_SNAPSHOT : base ? lvIdentity(base) : { name: previous, uuid: null },
+      to: lvIdentity(next),
       runs: this.copied.runs,
       bytesCopied: this.copied.bytes,
       bytesVerified: this.verified.bytes,

@@ -6,8 +6,9 @@ import { ChunkRuns } from '../map/chunk-runs'
 import { BlockSource } from '../io/block-source'
 import { FileSource } from '../io/file-source'
 import { parseCowHeader, SNAP_MAGIC, SNAPSHOT_DISK_VERSION, COW_HEADER_BYTES } from '../format/cow-header'
-import { InvalidInputError, UsageError } from '../errors'
+import { InvalidInputError } from '../errors'
 import { GenerationIdentities, SnapshotIdentity } from './generation-identity'
+import { resolveIdentities } from './resolve-identities'
 import { snapshotIdentityOfDevice } from '../io/dm-identity'
 
 export interface GenerationSpec {
@@ -84,15 +85,8 @@ async function refuseCowAsSnapshot(snapshot: BlockSource, cowPath: string): Prom
   }
 }
 
-// From the caller, else from device-mapper (the COW's LV is the older
-// snapshot), else from --base-name and the generation's name.
+// Device-mapper's names for the devices already open (their fstat), then the rules of resolve-identities.ts.
 async function identitiesOf(spec: GenerationSpec, name: string, cowIdentity: string | undefined, snapshotIdentity: string | undefined): Promise<GenerationIdentities> {
   const [cowDevice, snapshotDevice] = await Promise.all([snapshotIdentityOfDevice(cowIdentity), snapshotIdentityOfDevice(snapshotIdentity)])
-  if (spec.baseName !== undefined && cowDevice && cowDevice.name !== spec.baseName) {
-    throw new UsageError(`--base-name ${spec.baseName}: the COW ${spec.cowPath} belongs to the snapshot ${cowDevice.name}; leave --base-name out, or give the COW of ${spec.baseName}`)
-  }
-  return {
-    from: spec.from ?? cowDevice ?? { name: spec.baseName ?? null, uuid: null },
-    to: spec.to ?? snapshotDevice ?? { name, uuid: null },
-  }
+  return resolveIdentities({ ...spec, cowDevice, snapshotDevice }, name)
 }

@@ -8,9 +8,6 @@ import { promises as fsp } from 'fs'
 import path from 'path'
 import { majorOf, minorOf } from './device-number'
 
-const LVM_UUID_PREFIX = 'LVM-'
-const LVM_ID_CHARS = 32
-
 /** The LVM VG, LV and layer of a dm name ("vg0-home--snap1-cow" is vg0, home-snap1, cow), or undefined for a name LVM does not make. */
 export function parseLvmDmName(dmName: string): { vg: string; lv: string; layer: string | null } | undefined {
   const parts: string[] = ['']
@@ -25,11 +22,12 @@ export function parseLvmDmName(dmName: string): { vg: string; lv: string; layer:
   return { vg: parts[0], lv: parts[1], layer: parts.length > 2 ? parts.slice(2).join('-') : null }
 }
 
-/** The LV UUID in `lvs -o lv_uuid` form (6-4-4-4-4-4-6) of an LVM dm UUID, or undefined. */
+/** The LV UUID in `lvs -o lv_uuid` form (6-4-4-4-4-4-6) of an LVM dm UUID ("LVM-" + VG id + LV id [+ "-layer"]), or undefined. */
 export function lvUuidOfDmUuid(dmUuid: string): string | undefined {
-  if (!dmUuid.startsWith(LVM_UUID_PREFIX)) return undefined
-  const lv = dmUuid.slice(LVM_UUID_PREFIX.length + LVM_ID_CHARS, LVM_UUID_PREFIX.length + 2 * LVM_ID_CHARS)
-  if (!/^[A-Za-z0-9]{32}$/.test(lv)) return undefined
+  // After the two ids comes nothing, or a layer ("-cow", "-real", "-pool"): anything else is not LVM's.
+  const ids = /^LVM-([A-Za-z0-9!#]{32})([A-Za-z0-9!#]{32})(?:-[^-].*)?$/.exec(dmUuid)
+  if (!ids) return undefined
+  const lv = ids[2]
   const groups = [6, 4, 4, 4, 4, 4, 6]
   let at = 0
   return groups.map((n) => lv.slice(at, (at += n))).join('-')

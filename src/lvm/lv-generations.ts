@@ -4,7 +4,7 @@
 import { openGeneration } from '../generation/generation'
 import { FileSource } from '../io/file-source'
 import { RootEntry } from '../vfs/root-dir'
-import { findSnapshots, OriginSnapshots, SnapshotInfo } from './snapshots'
+import { findSnapshots, lvIdentity, OriginSnapshots, SnapshotInfo } from './snapshots'
 import { VolumeRef } from './volume-ref'
 
 export type GenerationPlan =
@@ -57,9 +57,8 @@ export async function openGenerationEntries(plans: GenerationPlan[]): Promise<Ro
 async function openEntry(plan: GenerationPlan): Promise<RootEntry> {
   try {
     if (plan.kind === 'delta') {
-      const from = { name: plan.older.lv.name, uuid: plan.older.lv.uuid }
-      const to = { name: plan.newer.lv.name, uuid: plan.newer.lv.uuid }
-      return { kind: 'delta', generation: await openGeneration({ cowPath: plan.older.cowPath, snapshotPath: plan.newer.snapshotPath, name: plan.name, from, to }) }
+      const spec = { cowPath: plan.older.cowPath, snapshotPath: plan.newer.snapshotPath, name: plan.name, from: lvIdentity(plan.older), to: lvIdentity(plan.newer) }
+      return { kind: 'delta', generation: await openGeneration(spec) }
     }
     if (plan.kind === 'full') {
       const { lv, snapshotPath } = plan.snapshot
@@ -67,7 +66,7 @@ async function openEntry(plan: GenerationPlan): Promise<RootEntry> {
         kind: 'full',
         name: plan.name,
         snapshot: await FileSource.open(snapshotPath),
-        info: { volume: `${lv.vg}/${lv.origin}`, snapshot: lv.name, snapshotPath, createdAt: lv.createdAt.toISOString(), why: 'the newest snapshot: no newer one to take a delta into' },
+        info: { volume: `${lv.vg}/${lv.origin}`, snapshot: lv.name, to: lvIdentity(plan.snapshot), snapshotPath, createdAt: lv.createdAt.toISOString(), why: 'the newest snapshot: no newer one to take a delta into' },
       }
     }
     return plan

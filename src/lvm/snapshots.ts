@@ -5,6 +5,7 @@ import { SECTOR_BYTES } from '../units'
 import { committedExceptions, readSnapshotStatus } from './dm-status'
 import { listVolumes, LvRecord } from './lvs-report'
 import { formatVolumeRef, VolumeRef } from './volume-ref'
+import { SnapshotIdentity } from '../generation/generation-identity'
 
 export interface SnapshotInfo {
   lv: LvRecord
@@ -22,6 +23,11 @@ export interface OriginSnapshots {
   origin: LvRecord
   /** Oldest first (creation time, then name). */
   snapshots: SnapshotInfo[]
+}
+
+/** A snapshot as lvs names it: its LV name and the LV UUID lvs prints. */
+export function lvIdentity(snapshot: SnapshotInfo): SnapshotIdentity {
+  return { name: snapshot.lv.name, uuid: snapshot.lv.uuid }
 }
 
 /** Lists `ref`'s classic (COW) snapshots; refuses an LV that does not exist. */

@@ -36,11 +36,11 @@ describe('list --lv and mount --lv', () => {
     const list = jsonOf(await vol.cli(['list', '--lv', `${vol.vg}/${vol.lv}`, '--json'])) as any
     expect(list.volume).toBe('vg-test/my-data')
     expect(list.origin.sizeBytes).toBe(2 * MiB)
-    expect(list.snapshots.map((s: any) => s.name)).toEqual(['s1', 's2', 's3'])
+    expect(list.snapshots.map((s: any) => [s.name, s.uuid])).toEqual(['s1', 's2', 's3'].map((s) => [s, uuidOf(s)]))
     expect(list.generations).toMatchObject([
       { name: '0001-s1..s2', kind: 'delta', from: { name: 's1', uuid: uuidOf('s1') }, to: { name: 's2', uuid: uuidOf('s2') }, runs: 3, changedBytes: 5 * CHUNK },
       { name: '0002-s2..s3', kind: 'delta', from: { name: 's2', uuid: uuidOf('s2') }, to: { name: 's3', uuid: uuidOf('s3') }, runs: 2, changedBytes: 2 * CHUNK },
-      { name: '0003-s3', kind: 'full', snapshot: 's3', deviceSizeBytes: 2 * MiB },
+      { name: '0003-s3', kind: 'full', snapshot: 's3', to: { name: 's3', uuid: uuidOf('s3') }, deviceSizeBytes: 2 * MiB },
     ])
     expect(list.generations[0].cowPath).toBe(vol.image('s1') + '-cow')
     expect(list.generations[0].snapshotPath).toBe(vol.image('s2'))
@@ -56,6 +56,13 @@ describe('list --lv and mount --lv', () => {
     mounted = { mountpoint: mnt, pid: JSON.parse(r.stdout).pid, summary: JSON.parse(r.stdout) }
     expect(await isMounted(mnt)).toBe(true)
     expect((await fsp.readdir(mnt)).sort()).toEqual(['0001-s1..s2', '0002-s2..s3', '0003-s3'])
+    // The summary and info.json name the snapshots as lvs does, the newest in full too.
+    const uuidOf = (lv: string) => vol.volumes().find((v) => v.name === lv)!.uuid
+    const [s1, s2, s3] = ['s1', 's2', 's3'].map((lv) => ({ name: lv, uuid: uuidOf(lv) }))
+    expect(mounted.summary.generations).toMatchObject([{ from: s1, to: s2 }, { from: s2, to: s3 }, { kind: 'full', to: s3 }])
+    const info = JSON.parse(await fsp.readFile(path.join(mnt, '0002-s2..s3', 'info.json'), 'utf8'))
+    expect(info).toMatchObject({ from: s2, to: s3 })
+    expect(JSON.parse(await fsp.readFile(path.join(mnt, '0003-s3', 'info.json'), 'utf8'))).toMatchObject({ to: s3 })
     const backup = path.join(vol.dir, 'from-s1.img')
     await fsp.copyFile(vol.image('s1'), backup)
     const apply = await runCli(['apply', path.join(mnt, '0001-s1..s2'), backup, '--quiet'])

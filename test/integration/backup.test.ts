@@ -21,6 +21,9 @@ describe('backup rotation', () => {
     expect((await fsp.stat(vol.target)).size).toBe(4 * MiB)
     previous = await vol.expectBackedUp()
     expect(summary.snapshot).toBe(previous)
+    // A full copy starts from no snapshot; the new one is named as lvs names it.
+    expect(summary.from).toEqual({ name: null, uuid: null })
+    expect(summary.to).toEqual({ name: previous, uuid: vol.volumes().find((v) => v.name === previous)!.uuid })
     expect(previous).toMatch(/^my-data-snapdelta-\d{8}T\d{6}Z(-\d+)?$/)
     const lvcreate = vol.calls().find((c) => c[0] === 'lvcreate')
     expect(lvcreate).toEqual(['lvcreate', '--yes', '--snapshot', '--extents', '10%ORIGIN', '--chunksize', '4k', '--name', previous, '--', 'vg-test/my-data'])
@@ -32,9 +35,11 @@ describe('backup rotation', () => {
     ['the last chunk and the first', [[4 * MiB - CHUNK, CHUNK, 5], [0, 1, 6]], 2 * CHUNK],
   ])('increment with %s: copies only the changed chunks from the new snapshot, verifies, removes the previous snapshot', async (_what, writes, changedBytes) => {
     for (const [offset, length, seed] of writes) await vol.write(offset, length, seed)
+    const base = { name: previous, uuid: vol.volumes().find((v) => v.name === previous)!.uuid }
     const summary = jsonOf(await vol.backup(['--json']))
-    expect(summary).toMatchObject({ mode: 'delta', bytesCopied: changedBytes, bytesVerified: changedBytes, removedSnapshot: previous })
+    expect(summary).toMatchObject({ mode: 'delta', bytesCopied: changedBytes, bytesVerified: changedBytes, removedSnapshot: previous, from: base })
     const current = await vol.expectBackedUp()
+    expect(summary.to).toEqual({ name: current, uuid: vol.volumes().find((v) => v.name === current)!.uuid })
     expect(vol.calls().filter((c) => c[0] === 'lvremove').pop()).toEqual(['lvremove', '--yes', '--', `vg-test/${previous}`])
     previous = current
   })

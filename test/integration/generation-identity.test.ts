@@ -43,10 +43,28 @@ test('mount: --name and --base-name pair with their --cow/--snapshot group; info
   }
 })
 
-test('two --base-name in one group, or --base-name with a generation directory, are usage errors', async () => {
+test("mount's summary names both ends: in JSON as {name, uuid}, in text as short names", async () => {
+  const mountpoint = path.join(scratchDir('identity-summary'), 'm')
+  const result = await runCli(['mount', mountpoint, '--mkdir', '--cow', f().cow1, '--snapshot', f().snap2, '--base-name', 's1', '--cow', f().cow2, '--snapshot', f().origin])
+  try {
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toMatch(/^  snap2\/: from s1 to snap2, .* changed in \d+ runs/m)
+    expect(result.stdout).toMatch(/^  origin\/: from an unknown snapshot to origin, /m)
+  } finally {
+    await forceUnmount({ mountpoint })
+  }
+})
+
+test('two --base-name in one group, one in no group, or --base-name with a generation directory or --full, are usage errors', async () => {
   const twice = await runCli(['mount', path.join(scratchDir('identity-twice'), 'm'), '--mkdir', '--cow', f().cow1, '--base-name', 'a', '--base-name', 'b', '--snapshot', f().snap2])
   expect(twice.exitCode).toBe(2)
   expect(twice.stderr).toContain('this generation already has --base-name "a"')
   const withDir = await runCli(['send', '--base-name', 'a', scratchDir('identity-dir')])
   expect(withDir.exitCode).toBe(2)
+  const full = await runCli(['send', '--full', '--snapshot', f().snap2, '--base-name', 'a'])
+  expect(full.exitCode).toBe(2)
+  expect(full.stderr).toContain('a --full stream has none')
+  const alone = await runCli(['mount', path.join(scratchDir('identity-alone'), 'm'), '--mkdir', '--base-name', 'a'])
+  expect(alone.exitCode).toBe(2)
+  expect(alone.stderr).toContain('--base-name a is not part of a --cow/--snapshot group')
 })

@@ -146,6 +146,13 @@ uuid_of() { lvs --noheadings -o lv_uuid "$VG/$1" | tr -d ' '; }
 [ "$from" = "{\"name\":\"$base\",\"uuid\":\"$(uuid_of "$base")\"}" ] || fail "mounted by hand: info.json from is $from, expected $base with its lvs uuid"
 [ "$to" = "{\"name\":\"probe\",\"uuid\":\"$(uuid_of probe)\"}" ] || fail "mounted by hand: info.json to is $to, expected probe with its lvs uuid"
 pass "mounted by hand from /dev/mapper paths: info.json names from $from and to $to, as lvs does"
+bycow=/dev/mapper/$dmvg-${base//-/--}-cow
+[ "$(sd map --json --cow "$bycow" --snapshot "/dev/$VG/probe" | jq -c '[.from, .to]')" = "[$from,$to]" ] || fail "map --json by hand does not name from and to as info.json does"
+rc=0; sd map --cow "$bycow" --snapshot "/dev/$VG/probe" --base-name not-$base >/dev/null 2>/out/conflict.err || rc=$?
+[ $rc = 2 ] && grep -q "belongs to the snapshot $base" /out/conflict.err || fail "--base-name contradicting the COW's LV: exit $rc, expected 2 naming $base: $(cat /out/conflict.err)"
+rc=0; sd map --cow "/dev/mapper/$dmvg-probe-cow" --snapshot "/dev/$VG/probe" >/dev/null 2>/out/self.err || rc=$?
+[ $rc = 3 ] && grep -q "both are probe" /out/self.err || fail "the COW of probe with probe as --snapshot: exit $rc, expected 3: $(cat /out/self.err)"
+pass "by hand: map --json names the same ends; a --base-name the COW contradicts and a snapshot's own COW are refused"
 lvremove -q -y "$VG/probe" >/dev/null
 
 # --- the previous snapshot overflows: fallback to a full copy ---

@@ -3,6 +3,7 @@ import { Command } from 'commander'
 import { closeEntries } from '../mount/request'
 import { openGenerationEntries, planVolumeGenerations } from '../../lvm/lv-generations'
 import { parseVolumeRef } from '../../lvm/volume-ref'
+import { lvIdentity } from '../../lvm/snapshots'
 import { formatBytes } from '../../units'
 import { printJson, writeStdout } from '../output'
 
@@ -22,7 +23,7 @@ export function registerList(program: Command): void {
         '(invalid, overflowed, merging, inactive) are listed with the reason. Reads COW tables with O_DIRECT; writes nothing.',
     )
     .requiredOption('--lv <VG/LV>', 'the origin volume, e.g. vg0/home')
-    .option('--json', 'print JSON: the origin, its snapshots and the generations')
+    .option('--json', 'print JSON: the origin, its snapshots (with their LV UUIDs) and the generations (from and to as {name, uuid})')
     .action(async (opts: ListOptions) => {
       const ref = parseVolumeRef(opts.lv)
       const { origin, snapshots, plans } = await planVolumeGenerations(ref)
@@ -48,7 +49,8 @@ export function registerList(program: Command): void {
             }
           }
           if (entry.kind === 'full' && plan.kind === 'full') {
-            return { name: entry.name, kind: 'full', snapshot: plan.snapshot.lv.name, snapshotPath: entry.snapshot.path, deviceSizeBytes: entry.snapshot.sizeBytes }
+            const { snapshot } = plan
+            return { name: entry.name, kind: 'full', snapshot: snapshot.lv.name, to: lvIdentity(snapshot), snapshotPath: entry.snapshot.path, deviceSizeBytes: entry.snapshot.sizeBytes }
           }
           return { name: plan.name, kind: 'error', message: entry.kind === 'error' ? entry.message : 'unexpected entry' }
         })
@@ -57,6 +59,7 @@ export function registerList(program: Command): void {
           origin: { name: origin.name, sizeBytes: origin.sizeBytes, path: origin.dmPath },
           snapshots: snapshots.map((s) => ({
             name: s.lv.name,
+            uuid: s.lv.uuid,
             createdAt: s.lv.createdAt.toISOString(),
             cowPath: s.cowPath,
             snapshotPath: s.snapshotPath,

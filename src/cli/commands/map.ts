@@ -4,6 +4,7 @@ import { ExceptionTable, readExceptionTableFromPath } from '../../cow/exception-
 import { openGeneration } from '../../generation/generation'
 import { snapshotIdentityOfDevice } from '../../io/dm-identity'
 import { GenerationIdentities, UNKNOWN_SNAPSHOT } from '../../generation/generation-identity'
+import { resolveFrom } from '../../generation/resolve-identities'
 import { buildChunkRuns, ChunkRuns } from '../../map/chunk-runs'
 import { chunksMapHeaderOf } from '../../map/chunks-map'
 import { formatChunksMapHeader, formatChunksMapLine } from '../../format/chunks-map-text'
@@ -27,13 +28,13 @@ export function registerMap(program: Command): void {
     )
     .requiredOption('--cow <path>', 'COW device or image of the older snapshot (e.g. /dev/mapper/vg-snap1-cow)')
     .option('--snapshot <path>', 'the newer snapshot: checks it holds every chunk and clamps the last run to its size')
-    .option('--base-name <name>', "with --snapshot: the older snapshot's name, shown as \"from\" where the COW does not name it (LVM COWs do)")
+    .option('--base-name <name>', "the older snapshot's name (the one the backup holds), shown as \"from\" where the COW does not name it (LVM COWs do); a contradicting one is refused")
     .option('--json', 'print JSON: header fields, from and to ({name, uuid}) and [offset, length] runs')
     .action(async (opts: MapOptions) => {
       let table: ExceptionTable
       let runs: ChunkRuns
       // Without the new snapshot only the older one is known.
-      let identities: GenerationIdentities = { from: { name: opts.baseName ?? null, uuid: null }, to: UNKNOWN_SNAPSHOT }
+      let identities: GenerationIdentities
       if (opts.snapshot) {
         // The checks mount makes, through the same code: a COW given as --snapshot is refused here too.
         const generation = await openGeneration({ cowPath: opts.cow, snapshotPath: opts.snapshot, baseName: opts.baseName })
@@ -41,7 +42,7 @@ export function registerMap(program: Command): void {
         ;({ table, runs, identities } = generation)
       } else {
         table = await readExceptionTableFromPath(opts.cow)
-        identities = { ...identities, from: (await snapshotIdentityOfDevice(table.cowIdentity)) ?? identities.from }
+        identities = { to: UNKNOWN_SNAPSHOT, from: resolveFrom({ cowPath: opts.cow, baseName: opts.baseName, cowDevice: await snapshotIdentityOfDevice(table.cowIdentity) }) }
         // Without the snapshot the device size is unknown: runs end at whole chunks.
         runs = buildChunkRuns(table.oldChunks, table.exceptions, table.header.chunkSizeBytes, Number.MAX_SAFE_INTEGER)
       }

@@ -16,7 +16,7 @@ interface MountCliOptions {
 
 /** Registers `snapdelta mount`. */
 export function registerMount(program: Command): void {
-  // The three generation options in command-line order, to pair them into groups.
+  // The per-generation options in command-line order, to pair them into groups.
   const groupOptions: Array<[GroupOption, string]> = []
   const record = (kind: GroupOption) => (value: string) => {
     groupOptions.push([kind, value])
@@ -27,7 +27,9 @@ export function registerMount(program: Command): void {
     .summary('mount generations read-only as files (full.img, delta.img, chunks.map, changed/)')
     .description(
       'Mount generations read-only at MOUNTPOINT: each is a directory GEN/ with full.img, delta.img, chunks.map,\n' +
-        'changed/ and info.json. Repeat --cow/--snapshot[/--name] for several generations (paired in order).\n' +
+        'changed/ and info.json. Repeat --cow/--snapshot[/--name/--base-name] for several generations (paired in order).\n' +
+        'info.json names the older and the newer snapshot ("from", "to"): for LVM devices their LV names and UUIDs, ' +
+        'found from device-mapper; for image files --base-name and --name.\n' +
         'Returns once the mount is ready; the server keeps running until `snapdelta umount MOUNTPOINT`.',
     )
     .argument('<mountpoint>', 'an existing empty directory')

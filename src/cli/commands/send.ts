@@ -71,6 +71,7 @@ function openDeltaSource(dir: string | undefined, opts: SendOptions): Promise<Ge
 
 // Every byte of the snapshot, from no known snapshot to the one named.
 async function openFullSource(dir: string | undefined, opts: SendOptions): Promise<GenerationSource> {
+  if (opts.baseName !== undefined) throw new UsageError('--base-name names the base of a delta: a --full stream has none (it needs no base on the receiving side)')
   if (dir !== undefined || opts.cow !== undefined || opts.snapshot === undefined) {
     throw new UsageError('--full sends one whole snapshot: give --snapshot SNAPSHOT, without GENDIR or --cow')
   }

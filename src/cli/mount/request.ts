@@ -50,7 +50,10 @@ export function pairGenerationOptions(options: ReadonlyArray<[GroupOption, strin
     )
   }
   const orphan = groups.find((g) => g.cowPath === undefined || g.snapshotPath === undefined)
-  if (orphan) throw new UsageError(`--name ${orphan.name} is not part of a --cow/--snapshot group`)
+  if (orphan) {
+    const option = orphan.name !== undefined ? `--name ${orphan.name}` : `--base-name ${orphan.baseName}`
+    throw new UsageError(`${option} is not part of a --cow/--snapshot group`)
+  }
   const specs = groups as GenerationSpec[]
   const names = new Set<string>()
   for (const spec of specs) {

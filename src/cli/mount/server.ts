@@ -187,11 +187,17 @@ function entrySummary(entry: RootEntry): Record<string, unknown> {
     const { seq, from, to, changedBytes } = entry.info
     return { name, kind: 'history', seq, from, to, changedBytes, deviceSizeBytes: entry.snapshot.sizeBytes }
   }
-  if (entry.kind === 'full') return { name, kind: 'full', deviceSizeBytes: entry.snapshot.sizeBytes }
+  if (entry.kind === 'full') {
+    // mount --lv's newest snapshot in full names it as lvs does.
+    const to = entry.info.to as SnapshotIdentity | undefined
+    return { name, kind: 'full', ...(to ? { to } : {}), deviceSizeBytes: entry.snapshot.sizeBytes }
+  }
   const { generation } = entry
   return {
     name,
     kind: 'delta',
+    from: generation.identities.from,
+    to: generation.identities.to,
     cowPath: generation.cowPath,
     snapshotPath: generation.snapshotPath,
     chunkSizeBytes: generation.runs.chunkSizeBytes,
@@ -213,7 +219,7 @@ function printSummary(summary: MountSummary, json: boolean): void {
   for (const g of summary.generations) {
     if (g.kind === 'delta') {
       text +=
-        `  ${g.name}/: ${formatBytes(g.changedBytes as number)} changed in ${g.runs} runs ` +
+        `  ${g.name}/: from ${shortName(g.from as SnapshotIdentity)} to ${shortName(g.to as SnapshotIdentity)}, ${formatBytes(g.changedBytes as number)} changed in ${g.runs} runs ` +
         `of a ${formatBytes(g.deviceSizeBytes as number)} snapshot\n`
     } else if (g.kind === 'history') {
       const to = describeSnapshot(g.to as SnapshotIdentity)
@@ -221,7 +227,8 @@ function printSummary(summary: MountSummary, json: boolean): void {
       text += `  ${g.name}/: ${to}${change}
 `
     } else if (g.kind === 'full') {
-      text += `  ${g.name}/: full copy only (${formatBytes(g.deviceSizeBytes as number)})\n`
+      const of = g.to ? ` of ${shortName(g.to as SnapshotIdentity)}` : ''
+      text += `  ${g.name}/: full copy only${of} (${formatBytes(g.deviceSizeBytes as number)})\n`
     } else {
       text += `  ${g.name}/: ERROR: ${g.message}\n`
     }
@@ -229,4 +236,9 @@ function printSummary(summary: MountSummary, json: boolean): void {
   if (summary.logPath) text += `server log: ${summary.logPath} (removed when the server exits cleanly)\n`
   text += `unmount with: snapdelta umount ${summary.mountpoint}\n`
   process.stdout.write(text)
+}
+
+// A line per generation: the name says which snapshot (info.json has the UUIDs too).
+function shortName(s: SnapshotIdentity): string {
+  return s.name ?? (s.uuid !== null ? `uuid ${s.uuid}` : 'an unknown snapshot')
 }

@@ -34,3 +34,21 @@ test('a snapshot smaller than the listed chunks (wrong volume) is refused, a mis
   )
   await expect(openGeneration({ cowPath: fx.cow1, snapshotPath: '/nonexistent/snap' })).rejects.toThrow(/cannot open \/nonexistent\/snap/)
 })
+
+test('image files: --base-name names the older snapshot, --name (or the file name) the newer; nothing is a device', async () => {
+  const fx = realKernelFixture('a-random-4k')
+  const gen = await openGeneration({ cowPath: fx.cow1, snapshotPath: fx.snap2, baseName: 'snap1' })
+  try {
+    expect(gen.identities).toEqual({ from: { name: 'snap1', uuid: null }, to: { name: 'snap2', uuid: null } })
+  } finally {
+    await gen.close()
+  }
+  const unnamed = await openGeneration({ cowPath: fx.cow1, snapshotPath: fx.snap2, name: 'g2' })
+  expect(unnamed.identities).toEqual({ from: { name: null, uuid: null }, to: { name: 'g2', uuid: null } })
+  await unnamed.close()
+})
+
+test('--base-name equal to the generation name is refused', async () => {
+  const fx = realKernelFixture('a-random-4k')
+  await expect(openGeneration({ cowPath: fx.cow1, snapshotPath: fx.snap2, baseName: 'snap2' })).rejects.toThrow(/--base-name snap2 is also the generation's name/)
+})
