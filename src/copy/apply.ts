@@ -48,17 +48,23 @@ export async function applyToTarget(
     if (journal && (await journal.checkIdentity({ from, to, full })) === 'skip') {
       return { target: targetPath, source: source.description, runs: source.runs.count, runsAlreadyNew: null, baseCheckedBy: 'a history', alreadyHeld: true, bytesWritten: 0, seconds: 0 }
     }
-    // All runs are checked before the first write: a refusal leaves TARGET byte-identical.
-    check = await checkTargetHoldsBase(source, target)
-    await journal?.beforeWrite({
-      from,
-      to,
-      full,
-      runs: source.runs,
-      holdsNewData: check.holdsNewData,
-      readTarget: (buffer, offsetBytes) => readTarget(target, buffer, offsetBytes),
-      readOld: source.readOld,
-    })
+    try {
+      // All runs are checked before the first write: a refusal leaves TARGET byte-identical.
+      const sink = (await journal?.oldContentSink({ from, to, runs: source.runs })) ?? null
+      check = await checkTargetHoldsBase(source, target, sink)
+      await journal?.beforeWrite({
+        from,
+        to,
+        full,
+        runs: source.runs,
+        holdsNewData: check.holdsNewData,
+        readTarget: (buffer, offsetBytes) => readTarget(target, buffer, offsetBytes),
+        readOld: source.readOld,
+      })
+    } catch (err) {
+      await journal?.abandon()
+      throw err
+    }
     await forEachPiece(runPieces(source.runs, APPLY_PIECE_BYTES), APPLY_PIECE_BYTES, APPLY_IN_FLIGHT, async (piece, buffer) => {
       await source.readChanged(buffer, piece.offsetBytes)
       await writeFully(target, buffer, piece.offsetBytes)

@@ -13,6 +13,7 @@ import { readTarget, Target } from './target'
 import { BaseSums, BASE_SUMS_PIECE_BYTES, pieceSum } from '../format/base-sums-text'
 import { describeSnapshot, SnapshotIdentity } from '../generation/generation-identity'
 import { InvalidInputError } from '../errors'
+import { OldContentSink } from './write-journal'
 import { SECTOR_BYTES } from '../units'
 
 /** Pieces in flight while checking: reading TARGET and the old bytes of one while comparing another. */
@@ -32,10 +33,14 @@ export interface BaseCheckResult {
   holdsNewData: boolean
 }
 
-/** Refuses (InvalidInputError, nothing written) unless TARGET holds, run by run, the delta's base or its result. */
-export async function checkTargetHoldsBase(source: GenerationSource, target: Target): Promise<BaseCheckResult> {
-  if (source.readOld) return checkOldBytes(source, source.readOld, target)
-  if (source.readBaseSums) return checkBaseSums(source, await source.readBaseSums(), target)
+/**
+ * Refuses (InvalidInputError, nothing written) unless TARGET holds, run by
+ * run, the delta's base or its result. The old bytes it reads go to `sink`
+ * (a history's undo record), so that nothing reads them twice.
+ */
+export async function checkTargetHoldsBase(source: GenerationSource, target: Target, sink: OldContentSink | null = null): Promise<BaseCheckResult> {
+  if (source.readOld) return checkOldBytes(source, source.readOld, target, sink)
+  if (source.readBaseSums) return checkBaseSums(source, await source.readBaseSums(), target, sink)
   // A source that starts from no snapshot (a full copy, a resync) writes
   // every byte its result needs: there is no base to hold.
   if (source.identities.from.name === null && source.identities.from.uuid === null) {
@@ -53,6 +58,7 @@ async function checkOldBytes(
   source: GenerationSource,
   readOld: (target: Buffer, offsetBytes: number) => Promise<void>,
   target: Target,
+  sink: OldContentSink | null,
 ): Promise<BaseCheckResult> {
   // Whole piece-sized buffers, reused: two per piece in flight at most.
   const scratch: Buffer[] = []
@@ -63,6 +69,8 @@ async function checkOldBytes(
     try {
       // The usual case first: TARGET holds the base, and the new bytes are not needed.
       await Promise.all([readTarget(target, held, piece.offsetBytes), readOld(old, piece.offsetBytes)])
+      // The old snapshot's bytes are the undo data, whatever TARGET holds.
+      await sink?.put(old, piece.offsetBytes)
       if (held.equals(old)) return 'old'
       const freshWhole = take()
       const fresh = freshWhole.subarray(0, piece.lengthBytes)
@@ -83,7 +91,7 @@ async function checkOldBytes(
   })
 }
 
-async function checkBaseSums(source: GenerationSource, sums: BaseSums, target: Target): Promise<BaseCheckResult> {
+async function checkBaseSums(source: GenerationSource, sums: BaseSums, target: Target, sink: OldContentSink | null): Promise<BaseCheckResult> {
   const runs = source.runs
   let covered = 0
   const pieces: Piece[] = []
@@ -104,7 +112,11 @@ async function checkBaseSums(source: GenerationSource, sums: BaseSums, target: T
     await readTarget(target, held, piece.offsetBytes)
     const sum = createHash('sha256').update(held).digest()
     const i = index.get(piece.offsetBytes) as number
-    if (sum.equals(pieceSum(sums.oldSums, i))) return 'old'
+    if (sum.equals(pieceSum(sums.oldSums, i))) {
+      await sink?.put(held, piece.offsetBytes)
+      return 'old'
+    }
+    // New bytes give the undo record nothing: the journal then refuses, or resumes a record it has.
     if (sum.equals(pieceSum(sums.newSums, i))) return 'new'
     return piece.offsetBytes
   })

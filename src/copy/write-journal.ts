@@ -22,6 +22,11 @@ export interface WritePlan {
   readOld?: (target: Buffer, offsetBytes: number) => Promise<void>
 }
 
+/** Where a content check hands the old bytes it read: each byte of the write's runs once, any order. */
+export interface OldContentSink {
+  put(data: Buffer, offsetBytes: number): Promise<void>
+}
+
 export interface WriteJournal {
   /**
    * Called with TARGET locked, before anything is read for the content check:
@@ -29,8 +34,16 @@ export interface WriteJournal {
    * throws when TARGET holds another base than `from`.
    */
   checkIdentity(write: { from: SnapshotIdentity; to: SnapshotIdentity; full: boolean }): Promise<'write' | 'skip'>
+  /**
+   * Called before the content check: where the check hands every old byte it
+   * reads, so that TARGET is read once for both (null when the journal needs
+   * none). A check that cannot give every byte gives none.
+   */
+  oldContentSink(write: { from: SnapshotIdentity; to: SnapshotIdentity; runs: ChunkRuns }): Promise<OldContentSink | null>
   /** Called after the content check, before the first write: records what will be overwritten, flushed. */
   beforeWrite(plan: WritePlan): Promise<void>
+  /** Called when the write stops before beforeWrite returned (refused, failed): drops what the sink was given. */
+  abandon(): Promise<void>
   /** Called once TARGET is written and flushed. */
   afterWrite(): Promise<void>
 }

@@ -8,10 +8,13 @@
 import { promises as fsp } from 'fs'
 import { InvalidInputError, LockedError } from '../errors'
 import { crashPoint } from '../crash-hook'
-import { WriteJournal, WritePlan } from '../copy/write-journal'
+import { OldContentSink, WriteJournal, WritePlan } from '../copy/write-journal'
 import { describeSnapshot, knownDifferent, knownSame, sameRecord, SnapshotIdentity } from '../generation/generation-identity'
 import { describeGeneration, readHistoryIndex } from './history-index'
 import { createHistory, History, openHistory } from './history-store'
+import { ensureHistoryDir } from './history-dir-check'
+import { undoPath } from './history-files'
+import { UndoWriter } from './undo-writer'
 import { checkHistoryDir } from './history-dir-check'
 import { liveReaders } from './readers'
 import { describeTarget, TargetFacts } from './target-identity'
@@ -54,6 +57,9 @@ export function historyJournal(options: HistoryJournalOptions): WriteJournal & {
   let from: SnapshotIdentity | undefined
   // A rewrite of the generation TARGET holds: nothing to journal.
   let unjournaled = false
+  // The undo record the content check feeds, and whether this journal made DIR for it.
+  let undo: UndoWriter | undefined
+  let madeDir = false
   const outcome: HistoryOutcome = { dir: options.dir, seq: null, created: false, pruned: 0 }
 
   const refuseWithReaders = async () => {
@@ -104,6 +110,26 @@ export function historyJournal(options: HistoryJournalOptions): WriteJournal & {
       return 'write'
     },
 
+    async oldContentSink(write): Promise<OldContentSink | null> {
+      if (createAfterWrite || unjournaled) return null
+      if (history) {
+        undo = (await history.prepareUndo({ from: from!, to: write.to, runs: write.runs })) ?? undefined
+      } else {
+        madeDir = !(await exists(options.dir))
+        await ensureHistoryDir(options.dir)
+        // A new history: TARGET holds generation 0, this write makes generation 1.
+        undo = await UndoWriter.create(undoPath(options.dir, ''), 1, write.runs)
+      }
+      return undo ?? null
+    },
+
+    async abandon() {
+      await undo?.abandon()
+      undo = undefined
+      // Refused before anything was recorded: a directory this journal made goes too.
+      if (madeDir && !history) await fsp.rm(options.dir, { recursive: true, force: true })
+    },
+
     async beforeWrite(plan: WritePlan) {
       if (createAfterWrite || unjournaled) return
       if (!history) {
@@ -124,7 +150,9 @@ export function historyJournal(options: HistoryJournalOptions): WriteJournal & {
         runs: plan.runs,
         // TARGET's own bytes are the old ones unless an earlier write got there first; then only the old snapshot has them.
         readOld: plan.holdsNewData && plan.readOld ? plan.readOld : plan.readTarget,
+        undo,
       })
+      undo = undefined
       // After the pending step is flushed: a reader registered before it is seen here (readers.ts says why).
       await refuseWithReaders()
       crashPoint('history-undo-written')
@@ -153,16 +181,19 @@ export function historyJournal(options: HistoryJournalOptions): WriteJournal & {
   }
 }
 
-// A directory that does not exist yet, or holds no history.json, starts a new history.
-async function hasHistory(dir: string): Promise<boolean> {
-  const exists = await fsp.lstat(dir).then(
+async function exists(dir: string): Promise<boolean> {
+  return fsp.lstat(dir).then(
     () => true,
     (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return false
       throw err
     },
   )
-  if (!exists) return false
+}
+
+// A directory that does not exist yet, or holds no history.json, starts a new history.
+async function hasHistory(dir: string): Promise<boolean> {
+  if (!(await exists(dir))) return false
   await checkHistoryDir(dir)
   return (await readHistoryIndex(dir)) !== undefined
 }

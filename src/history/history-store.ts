@@ -13,7 +13,8 @@ import {
   readHistoryIndex, TargetRecord, writeHistoryIndex,
 } from './history-index'
 import { removeUnreferenced, undoPath } from './history-files'
-import { ReadOld, UndoFile, writeUndoFile } from './undo-file'
+import { UndoFile } from './undo-file'
+import { ReadOld, UndoWriter } from './undo-writer'
 import { describeTarget, TargetFacts } from './target-identity'
 
 export interface BeginGenerationOptions {
@@ -22,11 +23,16 @@ export interface BeginGenerationOptions {
   to: SnapshotIdentity
   /** What the write will overwrite on TARGET. */
   runs: ChunkRuns
-  /** TARGET's current content (or the old snapshot's), read before anything is written. */
+  /** TARGET's current content (or the old snapshot's), read before anything is written: what `undo` was not given. */
   readOld: ReadOld
+  /** The undo record from prepareUndo, fed (or not yet) with the old bytes. */
+  undo?: UndoWriter
   /** Checksum block of the undo record; default 64 KiB. */
   checksumBlockBytes?: number
 }
+
+/** The step prepareUndo is asked about. */
+export type UndoStep = Pick<BeginGenerationOptions, 'from' | 'to' | 'runs' | 'checksumBlockBytes'>
 
 export interface PruneResult {
   removed: GenerationRecord[]
@@ -62,19 +68,60 @@ export class History {
   }
 
   /**
-   * Write-ahead for the step `from` -> `to`: writes and flushes the undo
-   * record of `runs` from `readOld`, then records it as pending; only then may
-   * TARGET be written. A pending step with the same from/to (a re-run after a
-   * crash) is reused as it is: TARGET may already hold part of the new data.
+   * Starts the undo record of the step `from` -> `to`, to be fed by the
+   * content check; null when a pending step with the same from/to (a re-run
+   * after a crash) already has one. Refuses a step that beginGeneration would.
+   */
+  async prepareUndo(step: UndoStep): Promise<UndoWriter | null> {
+    if (this.resumes(step)) return null
+    this.checkStep(step)
+    await removeUnreferenced(this.dir, this.index)
+    return UndoWriter.create(undoPath(this.dir, ''), this.newest().seq + 1, step.runs, step.checksumBlockBytes)
+  }
+
+  /**
+   * Write-ahead for the step `from` -> `to`: finishes the undo record of
+   * `runs` (fed by the check, else read from `readOld`) and flushes it, then
+   * records it as pending; only then may TARGET be written. A pending step
+   * with the same from/to (a re-run after a crash) is reused as it is:
+   * TARGET may already hold part of the new data.
    */
   async beginGeneration(options: BeginGenerationOptions): Promise<GenerationRecord> {
     const { from, to, runs } = options
     const pending = this.index.pending
-    if (pending) {
-      if (pending.from && sameRecord(pending.from, from) && sameRecord(pending.to, to)) {
-        await (await this.openUndo(pending)).close()
-        return pending
+    if (pending && this.resumes(options)) {
+      await options.undo?.abandon()
+      await (await this.openUndo(pending)).close()
+      return pending
+    }
+    let writer = options.undo
+    try {
+      this.checkStep(options)
+      if (!writer) {
+        await removeUnreferenced(this.dir, this.index)
+        writer = await UndoWriter.create(undoPath(this.dir, ''), this.newest().seq + 1, runs, options.checksumBlockBytes)
       }
+      if (writer.empty) await writer.fill(options.readOld)
+    } catch (err) {
+      await writer?.abandon()
+      throw err
+    }
+    const undo = await writer.finish()
+    const record: GenerationRecord = { seq: this.newest().seq + 1, from, to, appliedAt: new Date().toISOString(), runs: runs.count, changedBytes: runs.changedBytes, undo }
+    // Not referenced until this write lands: if it fails, the next writer removes the file.
+    await this.replaceIndex({ ...this.index, pending: record })
+    return record
+  }
+
+  private resumes(step: UndoStep): boolean {
+    const pending = this.index.pending
+    return pending !== null && pending.from !== null && sameRecord(pending.from, step.from) && sameRecord(pending.to, step.to)
+  }
+
+  // The step must start from what TARGET holds, with nothing else pending, on a device of the history's size.
+  private checkStep({ from, to, runs }: UndoStep): void {
+    const pending = this.index.pending
+    if (pending) {
       throw new InvalidInputError(
         `${this.dir}: an earlier write of ${describeGeneration(pending.to)} onto ${this.target.path} was not confirmed, so ${this.target.path} may hold part of it; ` +
           `finish that write first (apply the delta ${describeGeneration(pending.from)} -> ${describeGeneration(pending.to)} again), not ${describeGeneration(from)} -> ${describeGeneration(to)}`,
@@ -89,13 +136,6 @@ export class History {
     if (runs.deviceSizeBytes !== this.target.sizeBytes) {
       throw new InvalidInputError(`the delta is for a ${runs.deviceSizeBytes}-byte device, the history's target ${this.target.path} has ${this.target.sizeBytes} bytes`)
     }
-    await removeUnreferenced(this.dir, this.index)
-    const seq = this.newest().seq + 1
-    const undo = await writeUndoFile(undoPath(this.dir, ''), seq, runs, options.readOld, options.checksumBlockBytes)
-    const record: GenerationRecord = { seq, from, to, appliedAt: new Date().toISOString(), runs: runs.count, changedBytes: runs.changedBytes, undo }
-    // Not referenced until this write lands: if it fails, the next writer removes the file.
-    await this.replaceIndex({ ...this.index, pending: record })
-    return record
   }
 
   /** After TARGET was written and flushed: the pending generation becomes the current one. */

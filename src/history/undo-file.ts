@@ -1,25 +1,11 @@
-// Writing and reading undo records (format: src/history/undo-format.ts).
-// Written under a temporary name and renamed into place once flushed, so a
-// record under its final name is always complete. Reads verify the SHA-256 of
-// every checksum block they touch: a corrupt block is an error, never bytes.
-import { randomBytes } from 'crypto'
+// Reading undo records (format: src/history/undo-format.ts; written by
+// undo-writer.ts). Reads verify the SHA-256 of every checksum block they
+// touch: a corrupt block is an error, never bytes.
 import { constants, promises as fsp } from 'fs'
-import path from 'path'
 import { DeviceIoError, InvalidInputError, ioError } from '../errors'
 import { ChunkRuns } from '../map/chunk-runs'
-import { forEachPiece } from '../copy/pieces'
 import { readFully } from '../io/read-fully'
-import { createNewFile } from '../io/private-file'
-import {
-  CHECKSUM_BYTES, DEFAULT_CHECKSUM_BLOCK_BYTES, encodeRunTable, encodeUndoHeader, HEADER_BYTES, parseRunTable,
-  parseUndoHeader, sha256, UNDO_VERSION, UndoHeader, undoLayout, UndoLayout,
-} from './undo-format'
-
-// Undo pieces read and written at once, as apply keeps its pieces in flight.
-const UNDO_PIECES_IN_FLIGHT = 4
-
-/** Fills `target` with what TARGET holds (before the write) at `offsetBytes`. */
-export type ReadOld = (target: Buffer, offsetBytes: number) => Promise<void>
+import { CHECKSUM_BYTES, HEADER_BYTES, parseRunTable, parseUndoHeader, sha256, UndoHeader, undoLayout, UndoLayout } from './undo-format'
 
 /** What the index records about an undo file, to recognise it later. */
 export interface UndoFileFacts {
@@ -28,105 +14,6 @@ export interface UndoFileFacts {
   bytes: number
   /** SHA-256 (hex) of the 128-byte header, which holds the run table's checksum. */
   headerSha256: string
-}
-
-// Data written per step: a whole number of checksum blocks.
-const PIECE_BLOCKS = 16
-
-/** Name of the undo file of generation `seq`. */
-export function undoFileName(seq: number): string {
-  return `${String(seq).padStart(6, '0')}.undo`
-}
-
-/** Writes the undo file of generation `seq` into `undoDir`: old bytes of every run of `runs`, from `readOld`; flushed. */
-export async function writeUndoFile(
-  undoDir: string,
-  seq: number,
-  runs: ChunkRuns,
-  readOld: ReadOld,
-  checksumBlockBytes = DEFAULT_CHECKSUM_BLOCK_BYTES,
-): Promise<UndoFileFacts> {
-  const file = undoFileName(seq)
-  const finalPath = path.join(undoDir, file)
-  const temp = `${finalPath}.partial-${process.pid}-${randomBytes(4).toString('hex')}`
-  const table = { offsetBytes: new Float64Array(runs.count), lengthBytes: new Float64Array(runs.count) }
-  for (let i = 0; i < runs.count; i++) {
-    table.offsetBytes[i] = runs.offsetBytes(i)
-    table.lengthBytes[i] = runs.lengthBytes(i)
-  }
-  const runTable = encodeRunTable(table)
-  const header: UndoHeader = {
-    version: UNDO_VERSION, seq, deviceSizeBytes: runs.deviceSizeBytes, chunkSizeBytes: runs.chunkSizeBytes,
-    runCount: runs.count, dataBytes: runs.changedBytes, checksumBlockBytes, runTableSha256: sha256(runTable),
-  }
-  const headerBytes = encodeUndoHeader(header)
-  const layout = undoLayout(header)
-  let handle: fsp.FileHandle | undefined
-  try {
-    handle = await createNewFile(temp).catch((err) => { throw ioError('creating the undo record', temp, err) })
-    await writeAll(handle, headerBytes, 0, temp)
-    await writeAll(handle, runTable, layout.runTableAt, temp)
-    await writeData(handle, temp, runs, readOld, header, layout)
-    await handle.sync().catch((err) => { throw ioError('flushing the undo record', temp, err) })
-    await handle.close()
-    handle = undefined
-    await fsp.rename(temp, finalPath).catch((err) => { throw ioError('renaming the undo record to', finalPath, err) })
-    await syncDir(undoDir)
-  } catch (err) {
-    await handle?.close().catch(() => undefined)
-    await fsp.rm(temp, { force: true }).catch(() => undefined)
-    throw err
-  }
-  return { file, bytes: layout.fileBytes, headerSha256: sha256(headerBytes).toString('hex') }
-}
-
-// The data in pieces of PIECE_BLOCKS checksum blocks, each piece gathered across runs, and its checksums.
-async function writeData(handle: fsp.FileHandle, where: string, runs: ChunkRuns, readOld: ReadOld, header: UndoHeader, layout: UndoLayout): Promise<void> {
-  const pieceBytes = header.checksumBlockBytes * PIECE_BLOCKS
-  // Where each run starts in the data area: a piece of the data maps back to the runs it covers.
-  const runDataStart = new Float64Array(runs.count + 1)
-  for (let i = 0; i < runs.count; i++) runDataStart[i + 1] = runDataStart[i] + runs.lengthBytes(i)
-  const pieces = function* () {
-    for (let dataAt = 0; dataAt < header.dataBytes; dataAt += pieceBytes) yield { offsetBytes: dataAt, lengthBytes: Math.min(pieceBytes, header.dataBytes - dataAt) }
-  }
-  // Several pieces in flight: reading the old bytes of one while another is hashed and written (each lands at its own offset).
-  await forEachPiece(pieces(), pieceBytes, UNDO_PIECES_IN_FLIGHT, async (piece, buffer) => {
-    let run = runContaining(runDataStart, piece.offsetBytes)
-    for (let filled = 0; filled < piece.lengthBytes; run++) {
-      const withinRun = piece.offsetBytes + filled - runDataStart[run]
-      const take = Math.min(piece.lengthBytes - filled, runs.lengthBytes(run) - withinRun)
-      await readOld(buffer.subarray(filled, filled + take), runs.offsetBytes(run) + withinRun)
-      filled += take
-    }
-    const sums = Buffer.alloc(Math.ceil(piece.lengthBytes / header.checksumBlockBytes) * CHECKSUM_BYTES)
-    for (let at = 0, k = 0; at < piece.lengthBytes; at += header.checksumBlockBytes, k++) {
-      sha256(buffer.subarray(at, Math.min(at + header.checksumBlockBytes, piece.lengthBytes))).copy(sums, k * CHECKSUM_BYTES)
-    }
-    await writeAll(handle, buffer, layout.dataAt + piece.offsetBytes, where)
-    await writeAll(handle, sums, layout.checksumsAt + (piece.offsetBytes / header.checksumBlockBytes) * CHECKSUM_BYTES, where)
-  })
-}
-
-// The run whose data starts at or before `dataAt` (binary search over the runs' data offsets).
-function runContaining(runDataStart: Float64Array, dataAt: number): number {
-  let lo = 0
-  let hi = runDataStart.length - 2
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1
-    if (runDataStart[mid] <= dataAt) lo = mid
-    else hi = mid - 1
-  }
-  return lo
-}
-
-async function writeAll(handle: fsp.FileHandle, data: Buffer, positionBytes: number, where: string): Promise<void> {
-  for (let done = 0; done < data.length; ) {
-    try {
-      done += (await handle.write(data, done, data.length - done, positionBytes + done)).bytesWritten
-    } catch (err) {
-      throw ioError(`writing ${data.length} bytes at ${positionBytes + done} of the undo record`, where, err)
-    }
-  }
 }
 
 /** fsync of a directory: makes a rename or removal in it durable. */

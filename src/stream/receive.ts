@@ -70,6 +70,7 @@ export async function receiveStream(
     if (header.checkEntries !== null) check = await checkTargetContent(reader, streamName, header, target)
     if (journal) await journal.beforeWrite(writePlan(header, check, target, streamName))
   } catch (err) {
+    await journal?.abandon()
     await target.close()
     throw err instanceof IncompleteStreamError ? incomplete(err.message, targetPath, 'nothing was written') : err
   }

@@ -3,7 +3,7 @@
 // history mount and cmp-identical to its snapshot; a replay refused, the
 // same generation again a no-op; kill -9 at every journaled step completes
 // on the next run.
-import { copyFileSync } from 'fs'
+import { copyFileSync, existsSync } from 'fs'
 import path from 'path'
 import { CRASH_ENV } from '../../src/crash-hook'
 import { runCli } from '../helpers/cli'
@@ -61,6 +61,15 @@ test('base -> gen1 -> gen2 through apply --history; a replay of gen1 is refused,
   const again = await runCli(['apply', '--history', history, gen('snap3'), target])
   expect(again.exitCode).toBe(0)
   expect(again.stderr).toMatch(/already holds snap3 .*nothing written/)
+})
+
+test('a delta refused by the content check starts no history: the new directory is gone, TARGET unchanged', async () => {
+  const { target, history } = freshTarget('apply-refused-new-history')
+  const refused = await apply(target, history, 'snap3')
+  expect(refused.exitCode).toBe(3)
+  expect(refused.stderr).toMatch(/holds neither the old nor the new snapshot's data/)
+  expect(existsSync(history)).toBe(false)
+  expect(sha256File(target)).toBe(sha256File(fixture.base))
 })
 
 test.each(['history-undo-written', 'history-mid-write', 'history-written'])(
