@@ -27,7 +27,8 @@ export interface RemoteHistory {
 /** The command line that runs on the remote host; `--` keeps TARGET from being read as an option. */
 export function remoteReceiveCommand(targetPath: string, history: RemoteHistory | null): string {
   // A fallback full copy restarts the remote history, as a local backup's does.
-  const historyOptions = history ? `--history ${shellQuote(history.dir)} --keep ${history.keep} --full-restarts-history ` : ''
+  // `--history=DIR`: a DIR starting with '-' stays the option's value.
+  const historyOptions = history ? `--history=${shellQuote(history.dir)} --keep ${history.keep} --full-restarts-history ` : ''
   return `snapdelta receive --json --quiet ${historyOptions}-- ${shellQuote(targetPath)}`
 }
 

@@ -70,7 +70,8 @@ export const attacks: Attack[] = [
       expect(result.stderr).toContain('cannot open the target')
       const argv: string[][] = readFileSync(setup.sshLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
       for (const call of argv) {
-        expect(call.slice(-3)).toEqual(['--', 'backuphost', 'snapdelta receive --json --quiet -- --version'])
+        // The history options (backup keeps one by default) come before the `--` that ends them.
+        expect(call.slice(-3)).toEqual(['--', 'backuphost', expect.stringMatching(/^snapdelta receive --json --quiet --history=\S+ --keep 7 --full-restarts-history -- --version$/)])
       }
     },
   },

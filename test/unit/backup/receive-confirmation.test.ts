@@ -12,7 +12,7 @@ test('the remote command ends options before TARGET and quotes it for the remote
   expect(remoteReceiveCommand('--version', null)).toBe('snapdelta receive --json --quiet -- --version')
   expect(remoteReceiveCommand("it's here", null)).toBe(`snapdelta receive --json --quiet -- 'it'\\''s here'`)
   expect(remoteReceiveCommand('/dev/sdb', { dir: '/var/lib/snap delta/h', keep: 3 })).toBe(
-    `snapdelta receive --json --quiet --history '/var/lib/snap delta/h' --keep 3 --full-restarts-history -- /dev/sdb`,
+    `snapdelta receive --json --quiet --history='/var/lib/snap delta/h' --keep 3 --full-restarts-history -- /dev/sdb`,
   )
   expect(shellQuote('/dev/vg0/backup')).toBe('/dev/vg0/backup')
 })
