@@ -9,10 +9,12 @@
 #            (on another machine: host:/srv/delta-snap2, then run the apply there)
 #   TARGET   the backup (block device or file) holding the previous snapshot
 set -eu
+# snapdelta on PATH (npm install -g), else the checkout or package this example belongs to.
+SNAPDELTA=${SNAPDELTA:-$(command -v snapdelta || echo "$(dirname "$0")/../bin/snapdelta.js")}
 GENDIR=$1
 COPYDIR=$2
 TARGET=$3
 mkdir -p "$COPYDIR"
 rsync -a --delete "$GENDIR/changed" "$GENDIR/chunks.map" "$GENDIR/base.sha256" "$COPYDIR/"
-snapdelta apply "$COPYDIR" "$TARGET"
-snapdelta verify --changed-only "$COPYDIR" "$TARGET"
+"$SNAPDELTA" apply "$COPYDIR" "$TARGET"
+"$SNAPDELTA" verify --changed-only "$COPYDIR" "$TARGET"

@@ -7,9 +7,11 @@
 #   COPYDIR  where delta.stream is copied to (on another machine: host:/srv/)
 #   TARGET   the backup (block device or file) holding the previous snapshot
 set -eu
+# snapdelta on PATH (npm install -g), else the checkout or package this example belongs to.
+SNAPDELTA=${SNAPDELTA:-$(command -v snapdelta || echo "$(dirname "$0")/../bin/snapdelta.js")}
 GENDIR=$1
 COPYDIR=$2
 TARGET=$3
 mkdir -p "$COPYDIR"
 rsync "$GENDIR/delta.stream" "$COPYDIR/"
-snapdelta receive --from "$COPYDIR/delta.stream" "$TARGET"
+"$SNAPDELTA" receive --from "$COPYDIR/delta.stream" "$TARGET"

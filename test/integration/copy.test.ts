@@ -96,7 +96,9 @@ describe.each(caseNames)('%s', (name) => {
   test('rsync of changed/ + chunks.map, then apply from the copy (examples/copy-with-rsync.sh)', async () => {
     const target = freshTarget(c(), 'rsync')
     const copy = path.join(scratchDir(`${name}-rsynced`), 'delta')
-    const result = await sh(`"${EXAMPLES}/copy-with-rsync.sh" "${gen(c())}" "${copy}" "${target}"`, tools.env)
+    // No snapdelta on PATH, as right after the README's setup: the example finds the checkout's bin/snapdelta.js.
+    const bare = { ...process.env, PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` }
+    const result = await sh(`"${EXAMPLES}/copy-with-rsync.sh" "${gen(c())}" "${copy}" "${target}"`, bare)
     expect(result.exitCode).toBe(0)
     await expectCopied(c(), target)
     // The copy has no full.img: the whole-device check needs the snapshot named.
