@@ -2,7 +2,7 @@
 import { Command } from 'commander'
 import { applyToTarget } from '../../copy/apply'
 import { openGenerationDir } from '../../copy/generation-source'
-import { startProgress } from '../progress'
+import { PROGRESS_OPTION, startProgress } from '../progress'
 import { printJson } from '../output'
 import { formatBytes } from '../../units'
 import { describeSnapshot } from '../../generation/generation-identity'
@@ -10,6 +10,7 @@ import { addHistoryOptions, HistoryCliOptions, historyNote, journalFor } from '.
 
 interface ApplyOptions extends HistoryCliOptions {
   quiet?: boolean
+  progress?: boolean
   json?: boolean
 }
 
@@ -30,12 +31,13 @@ export function registerApply(program: Command): void {
     .argument('<GENDIR>', 'a generation directory on a mount, or a copy of one (chunks.map + changed/)')
     .argument('<TARGET>', 'the backup: a block device or a regular file, exactly as large as the snapshot')
     .option('-q, --quiet', 'no progress bar')
+    .option(...PROGRESS_OPTION)
     .option('--json', 'print a JSON summary')
   addHistoryOptions(command).action(async (dir: string, targetPath: string, opts: ApplyOptions) => {
     const journal = journalFor(opts, targetPath)
     const source = await openGenerationDir(dir)
     try {
-      const progress = startProgress('apply', source.runs.changedBytes, opts.quiet === true || opts.json === true)
+      const progress = startProgress('apply', source.runs.changedBytes, { quiet: opts.quiet === true || opts.json === true, lines: opts.progress })
       const summary = await applyToTarget(source, targetPath, (bytes) => progress.advance(bytes), journal).finally(() => progress.stop())
       const history = journal?.outcome() ?? null
       if (opts.json) await printJson({ ...summary, history })

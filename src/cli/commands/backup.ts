@@ -6,7 +6,7 @@ import { UsageError } from '../../errors'
 import { parseVolumeRef } from '../../lvm/volume-ref'
 import { formatBytes } from '../../units'
 import { printJson, writeStdout } from '../output'
-import { startProgress } from '../progress'
+import { PROGRESS_OPTION, startProgress } from '../progress'
 import { parseKeep } from '../history-options'
 
 export const DEFAULT_STATE_DIR = '/var/lib/snapdelta'
@@ -30,6 +30,7 @@ interface BackupCliOptions {
   historyDir?: string
   json?: boolean
   quiet?: boolean
+  progress?: boolean
 }
 
 /** Registers `snapdelta backup`. */
@@ -56,6 +57,7 @@ export function registerBackup(program: Command): void {
     .option('--no-history', 'keep no history of earlier generations')
     .option('--json', 'print a JSON summary')
     .option('--quiet', 'no progress bars and no summary')
+    .option(...PROGRESS_OPTION)
     .action(async (volume: string, opts: BackupCliOptions) => {
       const sshCommand = (opts.sshCommand ?? process.env.SNAPDELTA_SSH ?? 'ssh').split(/\s+/).filter(Boolean)
       if (opts.sshCommand && !opts.ssh) throw new UsageError('--ssh-command needs --ssh HOST')
@@ -74,7 +76,7 @@ export function registerBackup(program: Command): void {
         chunkSize: opts.chunkSize,
         resync: !!opts.resync,
         keepHistory,
-        progress: (label, total) => startProgress(label, total, !!opts.quiet || !!opts.json),
+        progress: (label, total) => startProgress(label, total, { quiet: !!opts.quiet || !!opts.json, lines: opts.progress }),
         notice: (message) => {
           notices.push(message)
           process.stderr.write(`snapdelta: ${message}\n`)

@@ -5,7 +5,7 @@ import { Readable } from 'stream'
 import { InvalidInputError } from '../../errors'
 import { openDataFile } from '../../io/open-data-file'
 import { receiveStream, ReceiveSummary } from '../../stream/receive'
-import { startProgress, Progress } from '../progress'
+import { PROGRESS_OPTION, startProgress, Progress } from '../progress'
 import { printJson } from '../output'
 import { formatBytes } from '../../units'
 import { addHistoryOptions, HistoryCliOptions, historyNote, journalFor } from '../history-options'
@@ -14,6 +14,7 @@ import { describeSnapshot } from '../../generation/generation-identity'
 interface ReceiveOptions extends HistoryCliOptions {
   from?: string
   quiet?: boolean
+  progress?: boolean
   json?: boolean
 }
 
@@ -32,6 +33,7 @@ export function registerReceive(program: Command): void {
     .argument('<TARGET>', 'the backup: a block device or a regular file, exactly as large as the snapshot')
     .option('--from <file>', 'read the stream from FILE (a regular file) instead of stdin (a pipe)')
     .option('-q, --quiet', 'no progress bar')
+    .option(...PROGRESS_OPTION)
     .option('--json', 'print a JSON summary')
     .option('--full-restarts-history', 'with --history: a full stream replaces the history with a new one holding only its snapshot, instead of being refused (what `snapdelta backup --ssh` asks for when it falls back to a full copy)')
   addHistoryOptions(command).action(async (targetPath: string, opts: ReceiveOptions) => {
@@ -43,7 +45,7 @@ export function registerReceive(program: Command): void {
         input,
         opts.from ?? 'the stream on stdin',
         targetPath,
-        (header) => (progress = startProgress('receive', header.changedBytes, opts.quiet === true || opts.json === true)),
+        (header) => (progress = startProgress('receive', header.changedBytes, { quiet: opts.quiet === true || opts.json === true, lines: opts.progress })),
         (bytes) => progress?.advance(bytes),
         journal,
       )

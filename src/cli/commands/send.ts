@@ -11,7 +11,7 @@ import { defaultGenerationName } from '../../generation/generation'
 import { FileSource } from '../../io/file-source'
 import { UsageError } from '../../errors'
 import { writeStdout } from '../output'
-import { startProgress } from '../progress'
+import { PROGRESS_OPTION, startProgress } from '../progress'
 
 interface SendOptions {
   cow?: string
@@ -20,6 +20,7 @@ interface SendOptions {
   name?: string
   baseName?: string
   quiet?: boolean
+  progress?: boolean
 }
 
 // The chunk size a full stream's header states: there is no COW; runs are cut at it only where a device is over 1 TiB.
@@ -44,6 +45,7 @@ export function registerSend(program: Command): void {
     .option('--full', 'send every byte of --snapshot: a full stream, which needs no base on the receiving side')
     .option('--name <name>', 'with --full: the name the stream gives the snapshot (default: its file name without .img)')
     .option('-q, --quiet', 'no progress bar, no notes')
+    .option(...PROGRESS_OPTION)
     .action(async (dir: string | undefined, opts: SendOptions) => {
       if (process.stdout.isTTY) throw new UsageError('refusing to write a binary stream to a terminal: redirect stdout to a file or a pipe')
       const source = opts.full ? await openFullSource(dir, opts) : await openDeltaSource(dir, opts)
@@ -55,7 +57,7 @@ export function registerSend(program: Command): void {
               'receive will not be able to check that the target holds the base\n',
           )
         }
-        const progress = startProgress('send', source.runs.changedBytes, opts.quiet === true)
+        const progress = startProgress('send', source.runs.changedBytes, { quiet: opts.quiet === true, lines: opts.progress })
         await sendStream(source, (chunk) => writeStdout(chunk, 'stream'), (bytes) => progress.advance(bytes)).finally(() => progress.stop())
       } finally {
         await source.close()

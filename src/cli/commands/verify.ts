@@ -4,7 +4,7 @@ import { openGenerationDir } from '../../copy/generation-source'
 import { verifyRuns, verifyWholeDevice, VerifyReport } from '../../copy/verify'
 import { FileSource } from '../../io/file-source'
 import { DiffersError, UsageError } from '../../errors'
-import { startProgress } from '../progress'
+import { PROGRESS_OPTION, startProgress } from '../progress'
 import { printJson } from '../output'
 import { formatBytes } from '../../units'
 
@@ -12,6 +12,7 @@ interface VerifyOptions {
   changedOnly?: boolean
   snapshot?: string
   quiet?: boolean
+  progress?: boolean
   json?: boolean
 }
 
@@ -30,14 +31,15 @@ export function registerVerify(program: Command): void {
     .option('--changed-only', 'compare only the runs listed in chunks.map (fast)')
     .option('--snapshot <path>', 'the new snapshot to compare the whole device with, when GENDIR has no full.img')
     .option('-q, --quiet', 'no progress bar')
+    .option(...PROGRESS_OPTION)
     .option('--json', 'print the report as JSON')
     .action(async (dir: string, targetPath: string, opts: VerifyOptions) => {
       const source = await openGenerationDir(dir)
-      const progressQuiet = opts.quiet === true || opts.json === true
+      const progressOptions = { quiet: opts.quiet === true || opts.json === true, lines: opts.progress }
       let report: VerifyReport
       try {
         if (opts.changedOnly) {
-          const progress = startProgress('verify', source.runs.changedBytes, progressQuiet)
+          const progress = startProgress('verify', source.runs.changedBytes, progressOptions)
           report = await verifyRuns(source.runs, (t, o) => source.readChanged(t, o), targetPath, (b) => progress.advance(b)).finally(() => progress.stop())
         } else {
           const full = opts.snapshot ? await FileSource.open(opts.snapshot) : source.full
@@ -46,7 +48,7 @@ export function registerVerify(program: Command): void {
             if (full.sizeBytes !== source.runs.deviceSizeBytes) {
               throw new UsageError(`${full.path} is ${full.sizeBytes} bytes but ${dir}/chunks.map says the device is ${source.runs.deviceSizeBytes} bytes: not this generation's snapshot`)
             }
-            const progress = startProgress('verify', full.sizeBytes, progressQuiet)
+            const progress = startProgress('verify', full.sizeBytes, progressOptions)
             report = await verifyWholeDevice(full, targetPath, (b) => progress.advance(b)).finally(() => progress.stop())
           } finally {
             if (full !== source.full) await full.close()
