@@ -4,6 +4,7 @@ import { Command } from 'commander'
 import path from 'path'
 import { GroupOption, MountRequest, pairGenerationOptions } from '../mount/request'
 import { mountInBackground, serveInForeground } from '../mount/server'
+import { parseMountOptions } from '../mount/mount-options'
 
 interface MountCliOptions {
   lv?: string
@@ -12,6 +13,8 @@ interface MountCliOptions {
   allowOther?: boolean
   mkdir?: boolean
   json?: boolean
+  options?: string
+  sloppy?: boolean
 }
 
 /** Registers `snapdelta mount`. */
@@ -39,18 +42,23 @@ export function registerMount(program: Command): void {
     .option('--base-name <name>', 'the older snapshot\'s name (what the backup holds), recorded as the generation\'s "from" where the COW does not name it (LVM COWs do)', record('base-name'))
     .option('--lv <VG/LV>', "instead of --cow/--snapshot: one generation per pair of the volume's snapshots, oldest first, plus the newest in full")
     .option('--history <dir>', 'instead of --cow/--snapshot/--lv: one directory NNNN-NAME per generation a history directory can restore (full.img, chunks.map, changed/, info.json)')
-    .option('--foreground', 'stay attached; Ctrl-C or SIGTERM unmounts and exits')
+    .option('-f, --foreground', 'stay attached; Ctrl-C or SIGTERM unmounts and exits')
     .option('--allow-other', 'let every user read the mount (default: only the mounting user)')
     .option('--mkdir', 'create MOUNTPOINT if it does not exist')
     .option('--json', 'print the mount summary as JSON')
+    .option('-o, --options <list>', 'these options as a FUSE-style comma-separated list: cow=PATH,snapshot=PATH,name=NAME,base-name=NAME, lv=VG/LV, history=DIR, allow_other, mkdir; mount(8)\'s own (ro, noauto, nofail, x-systemd.*, ...) are ignored')
+    .option('--sloppy', 'ignore unknown -o options (mount -s)')
     .action(async (mountpoint: string, opts: MountCliOptions) => {
+      const fromList = parseMountOptions(opts.options ?? '', !!opts.sloppy)
+      const groups = [...groupOptions, ...fromList.groupOptions]
+      const lv = opts.lv ?? fromList.lv
       const request: MountRequest = {
         mountpoint: path.resolve(mountpoint),
-        generations: opts.lv && groupOptions.length === 0 ? [] : pairGenerationOptions(groupOptions),
-        lv: opts.lv,
-        history: opts.history,
-        allowOther: !!opts.allowOther,
-        mkdir: !!opts.mkdir,
+        generations: lv && groups.length === 0 ? [] : pairGenerationOptions(groups),
+        lv,
+        history: opts.history ?? fromList.history,
+        allowOther: !!opts.allowOther || fromList.allowOther,
+        mkdir: !!opts.mkdir || fromList.mkdir,
         json: !!opts.json,
       }
       if (opts.foreground) await serveInForeground(request)

@@ -124,7 +124,10 @@ export async function serveInForeground(request: MountRequest): Promise<void> {
 /** Starts the server detached, waits for it to report, and returns leaving it running. */
 export async function mountInBackground(request: MountRequest): Promise<void> {
   const { logPath, file: log } = await openServerLog(await fsp.realpath(request.mountpoint).catch(() => request.mountpoint))
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...process.argv.slice(2), '--foreground'], {
+  // The same command line with --foreground right after the command name: after a `--` it would be a mount point.
+  const args = process.argv.slice(2)
+  const at = args.indexOf('mount') + 1
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args.slice(0, at), '--foreground', ...args.slice(at)], {
     detached: true,
     stdio: ['ignore', log.fd, log.fd, 'ipc'],
     env: { ...process.env, SNAPDELTA_SERVER_LOG: logPath },
