@@ -5,6 +5,7 @@
 // against it before it writes the first byte. Pure code; layout and
 // rationale: docs/stream-format.md.
 import { createHash, Hash } from 'crypto'
+import { readUInt64 } from '../format/uint64'
 
 export const CHECK_ENTRY_BYTES = 80
 export const CHECK_TABLE_CHECKSUM_BYTES = 32
@@ -35,11 +36,7 @@ export function encodeCheckEntry(e: CheckEntry): Buffer {
 
 /** Decodes an 80-byte entry (its place is checked by the reader, which knows the runs and the device). */
 export function decodeCheckEntry(b: Buffer): CheckEntry {
-  const big = (at: number) => {
-    const v = b.readBigUInt64LE(at)
-    return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.POSITIVE_INFINITY : Number(v)
-  }
-  return { offsetBytes: big(0), lengthBytes: big(8), oldSha256: Buffer.from(b.subarray(16, 48)), newSha256: Buffer.from(b.subarray(48, 80)) }
+  return { offsetBytes: readUInt64(b, 0), lengthBytes: readUInt64(b, 8), oldSha256: Buffer.from(b.subarray(16, 48)), newSha256: Buffer.from(b.subarray(48, 80)) }
 }
 
 /** The table's checksum, fed entry by entry: SHA-256(stream identity ‖ every entry's 80 bytes in order). */

@@ -113,6 +113,7 @@ async function* inOrder<T>(pieces: Iterable<Piece>, read: (piece: Piece) => Prom
 
 const ZEROS = Buffer.alloc(MAX_RECORD_DATA_BYTES)
 
-function isAllZero(data: Buffer): boolean {
+/** True when `data` (at most a record's worth) is all zero bytes. */
+export function isAllZero(data: Buffer): boolean {
   return data.length <= ZEROS.length && data.equals(ZEROS.subarray(0, data.length))
 }

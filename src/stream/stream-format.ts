@@ -6,6 +6,7 @@ import { ChunkRuns } from '../map/chunk-runs'
 import { SnapshotIdentity, UNKNOWN_SNAPSHOT } from '../generation/generation-identity'
 import { checkTableBytes } from './check-table'
 import { encodeSnapshotSlot, decodeSnapshotSlot, SNAPSHOT_SLOT_BYTES } from './snapshot-slot'
+import { readUInt64 } from '../format/uint64'
 
 /** First 16 bytes of every stream. */
 export const STREAM_MAGIC = Buffer.from('snapdelta-stream', 'latin1')
@@ -266,11 +267,11 @@ export function decodeStreamHeader(b: Buffer): HeaderDecoding {
   const header: StreamHeader = {
     version: prefix.version,
     kind: ends.kind,
-    chunkSizeBytes: readSafe(b, 24),
-    deviceSizeBytes: readSafe(b, 32),
-    runs: readSafe(b, 40),
-    records: readSafe(b, 48),
-    changedBytes: readSafe(b, 56),
+    chunkSizeBytes: readUInt64(b, 24),
+    deviceSizeBytes: readUInt64(b, 32),
+    runs: readUInt64(b, 40),
+    records: readUInt64(b, 48),
+    changedBytes: readUInt64(b, 56),
     maxRecordDataBytes: b.readUInt32LE(64),
     checkEntries: ends.checkEntries,
     from: ends.from,
@@ -307,7 +308,7 @@ function decodeEnds(b: Buffer): Pick<StreamHeader, 'kind' | 'checkEntries' | 'fr
   if (!kind) return `unknown stream kind ${code}`
   const flags = b.readUInt32LE(72)
   if ((flags & ~FLAG_CHECK_TABLE) !== 0) return `unknown flags ${flags}`
-  const entries = readSafe(b, 80)
+  const entries = readUInt64(b, 80)
   const hasTable = (flags & FLAG_CHECK_TABLE) !== 0
   if (!hasTable && entries !== 0) return 'check table entries without a check table'
   if (hasTable && kind !== 'delta') return 'a check table in a full stream'
@@ -355,9 +356,9 @@ export function decodeRecordHeader(b: Buffer): RecordHeader | string {
   if (kind !== RecordKind.data && kind !== RecordKind.zero && kind !== RecordKind.end) return `unknown record kind ${kind}`
   return {
     kind: kind as RecordKindValue,
-    index: readSafe(b, 8),
-    offsetBytes: readSafe(b, 16),
-    lengthBytes: readSafe(b, 24),
+    index: readUInt64(b, 8),
+    offsetBytes: readUInt64(b, 16),
+    lengthBytes: readUInt64(b, 24),
     checksum: Buffer.from(b.subarray(32, 64)),
   }
 }
@@ -366,11 +367,6 @@ function sha256(data: Buffer): Buffer {
   return createHash('sha256').update(data).digest()
 }
 
-// Values above 2^53 cannot be byte counts here; they decode as Infinity, which the consistency checks reject.
-function readSafe(b: Buffer, offset: number): number {
-  const v = b.readBigUInt64LE(offset)
-  return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.POSITIVE_INFINITY : Number(v)
-}
 
 /** Header of the data record `index` carrying `data` for `offsetBytes`; returns it and its checksum. */
 export function encodeDataRecord(identity: Buffer, index: number, offsetBytes: number, data: Buffer): { header: Buffer; checksum: Buffer } {

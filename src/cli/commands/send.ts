@@ -5,6 +5,7 @@ import { Command } from 'commander'
 import { openSource } from '../../copy/open-source'
 import { GenerationSource } from '../../copy/generation-source'
 import { sendStream, streamHeaderOf } from '../../stream/send'
+import { rbdDiffNames, sendRbdDiff } from '../../stream/rbd-diff-send'
 import { snapshotRunsSource } from '../../backup/volume-source'
 import { wholeDeviceRuns } from '../../map/chunk-runs'
 import { defaultGenerationName } from '../../generation/generation'
@@ -21,7 +22,12 @@ interface SendOptions {
   baseName?: string
   quiet?: boolean
   progress?: boolean
+  format: string
+  fromSnap?: string
+  toSnap?: string
 }
+
+const FORMATS = ['snapdelta', 'rbd-diff']
 
 // The chunk size a full stream's header states: there is no COW; runs are cut at it only where a device is over 1 TiB.
 const FULL_STREAM_CHUNK_BYTES = 4096
@@ -44,12 +50,24 @@ export function registerSend(program: Command): void {
     .option('--base-name <name>', "with --cow/--snapshot: the older snapshot's name, the base the stream needs (LVM COWs name it themselves)")
     .option('--full', 'send every byte of --snapshot: a full stream, which needs no base on the receiving side')
     .option('--name <name>', 'with --full: the name the stream gives the snapshot (default: its file name without .img)')
+    .option('--format <format>', `snapdelta (the self-checking delta stream) or rbd-diff (Ceph's "rbd diff v1", for \`rbd import-diff - POOL/IMAGE\`)`, 'snapdelta')
+    .option('--from-snap <name>', "with --format rbd-diff: the RBD snapshot the image holds, which import-diff requires (default: the generation's base name)")
+    .option('--to-snap <name>', "with --format rbd-diff: the RBD snapshot import-diff creates (default: the generation's name)")
     .option('-q, --quiet', 'no progress bar, no notes')
     .option(...PROGRESS_OPTION)
     .action(async (dir: string | undefined, opts: SendOptions) => {
       if (process.stdout.isTTY) throw new UsageError('refusing to write a binary stream to a terminal: redirect stdout to a file or a pipe')
+      if (!FORMATS.includes(opts.format)) throw new UsageError(`--format ${opts.format}: expected one of ${FORMATS.join(', ')}`)
+      const rbd = opts.format === 'rbd-diff'
+      if (!rbd && (opts.fromSnap !== undefined || opts.toSnap !== undefined)) throw new UsageError('--from-snap and --to-snap go with --format rbd-diff')
       const source = opts.full ? await openFullSource(dir, opts) : await openDeltaSource(dir, opts)
       try {
+        if (rbd) {
+          const names = rbdDiffNames(source, opts, opts.full === true)
+          const progress = startProgress('send', source.runs.changedBytes, { quiet: opts.quiet === true, lines: opts.progress })
+          await sendRbdDiff(source, names, (chunk) => writeStdout(chunk, 'rbd diff'), (bytes) => progress.advance(bytes)).finally(() => progress.stop())
+          return
+        }
         const header = streamHeaderOf(source)
         if (header.kind === 'delta' && header.checkEntries === null && !opts.quiet) {
           process.stderr.write(
