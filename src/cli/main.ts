@@ -31,7 +31,8 @@ export function buildProgram(): Command {
         'Logging: DEBUG=snapdelta:* snapdelta ...',
     )
     .version(require('../../package.json').version)
-    .showHelpAfterError()
+    // One line of error and a pointer, not the whole help: the error is what the user must see.
+    .showHelpAfterError('(add --help for usage)')
     .exitOverride()
   registerMap(program)
   registerMount(program)

@@ -30,3 +30,16 @@ test('snapdelta --help lists the commands and the exit codes; an unknown command
   expect(unknown.exitCode).toBe(2)
   expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/)
 })
+
+test.each([
+  [['frobnicate'], /^error: unknown command 'frobnicate'$/],
+  [['map', '--bogus'], /^error: (unknown option '--bogus'|required option '--cow <path>' not specified)$/],
+  [['apply', 'only-one'], /^error: missing required argument 'TARGET'$/],
+])('a usage error (%j) is one line and a pointer to --help, not the whole help', async (args, message) => {
+  const r = await runCli(args)
+  expect(r.exitCode).toBe(2)
+  const lines = r.stderr.trimEnd().split('\n')
+  expect(lines).toHaveLength(2)
+  expect(lines[0]).toMatch(message)
+  expect(lines[1]).toBe('(add --help for usage)')
+})
