@@ -7,13 +7,14 @@ export const CHUNKS_MAP_VERSION = 1
 
 export interface ChunksMapHeader {
   chunkSizeBytes: number
-  /** null when unknown (a map printed without the snapshot): written as "unknown". */
+  /** null when unknown (a map printed without the snapshot): the line is left out, never a non-number. */
   deviceSizeBytes: number | null
   changedChunks: number
   runs: number
   changedBytes: number
   cowPath: string
-  snapshotPath: string
+  /** null when no snapshot was given: the line is left out. */
+  snapshotPath: string | null
 }
 
 /** The comment block at the top of chunks.map. Keys are stable: parseChunksMap reads them back. */
@@ -22,12 +23,12 @@ export function formatChunksMapHeader(h: ChunksMapHeader): string {
     `# snapdelta chunks.map version ${CHUNKS_MAP_VERSION}\n` +
     '# each line: OFFSET LENGTH (bytes, decimal); copy these ranges from the new snapshot onto the backup\n' +
     `# chunk_size_bytes ${h.chunkSizeBytes}\n` +
-    `# device_size_bytes ${h.deviceSizeBytes ?? 'unknown'}\n` +
+    (h.deviceSizeBytes === null ? '' : `# device_size_bytes ${h.deviceSizeBytes}\n`) +
     `# changed_chunks ${h.changedChunks}\n` +
     `# runs ${h.runs}\n` +
     `# changed_bytes ${h.changedBytes}\n` +
     `# cow ${h.cowPath}\n` +
-    `# snapshot ${h.snapshotPath}\n`
+    (h.snapshotPath === null ? '' : `# snapshot ${h.snapshotPath}\n`)
   )
 }
 

@@ -4,11 +4,11 @@
 import { ChunksMapHeader, formatChunksMapHeader, formatChunksMapLine } from '../format/chunks-map-text'
 import { ChunkRuns } from './chunk-runs'
 
-/** Header of the map of `runs`; `deviceSizeKnown` false when no snapshot gave the device size. */
-export function chunksMapHeaderOf(runs: ChunkRuns, cowPath: string, snapshotPath: string, deviceSizeKnown = true): ChunksMapHeader {
+/** Header of the map of `runs`; without a snapshot (null) the device size is unknown too. */
+export function chunksMapHeaderOf(runs: ChunkRuns, cowPath: string, snapshotPath: string | null): ChunksMapHeader {
   return {
     chunkSizeBytes: runs.chunkSizeBytes,
-    deviceSizeBytes: deviceSizeKnown ? runs.deviceSizeBytes : null,
+    deviceSizeBytes: snapshotPath === null ? null : runs.deviceSizeBytes,
     changedChunks: runs.changedChunks,
     runs: runs.count,
     changedBytes: runs.changedBytes,

@@ -15,6 +15,7 @@ interface MapOptions {
   snapshot?: string
   baseName?: string
   json?: boolean
+  jsonLines?: boolean
 }
 
 /** Registers `snapdelta map`. */
@@ -29,7 +30,8 @@ export function registerMap(program: Command): void {
     .requiredOption('--cow <path>', 'COW device or image of the older snapshot (e.g. /dev/mapper/vg-snap1-cow)')
     .option('--snapshot <path>', 'the newer snapshot: checks it holds every chunk and clamps the last run to its size')
     .option('--base-name <name>', "the older snapshot's name (the one the backup holds), shown as \"from\" where the COW does not name it (LVM COWs do); a contradicting one is refused")
-    .option('--json', 'print JSON: header fields, from and to ({name, uuid}) and [offset, length] runs')
+    .option('--json', 'print JSON: the header fields (chunkSizeBytes, deviceSizeBytes or null, changedChunks, runCount, changedBytes, cowPath, snapshotPath or null), from and to ({name, uuid}), exceptions, and runs: [[offset, length], ...]')
+    .option('--json-lines', 'the same as JSON lines: the fields on the first line, then one [offset, length] per run (for maps of millions of runs)')
     .action(async (opts: MapOptions) => {
       let table: ExceptionTable
       let runs: ChunkRuns
@@ -46,11 +48,26 @@ export function registerMap(program: Command): void {
         // Without the snapshot the device size is unknown: runs end at whole chunks.
         runs = buildChunkRuns(table.oldChunks, table.exceptions, table.header.chunkSizeBytes, Number.MAX_SAFE_INTEGER)
       }
-      const header = chunksMapHeaderOf(runs, opts.cow, opts.snapshot ?? '(not given)', opts.snapshot !== undefined)
+      const header = chunksMapHeaderOf(runs, opts.cow, opts.snapshot ?? null)
+      const { runs: runCount, ...fields } = header
+      const summary = { ...fields, runCount, from: identities.from, to: identities.to, exceptions: table.exceptions }
+      if (opts.jsonLines) {
+        // A line per run: a map of ten million runs never has to be one JSON document in memory.
+        let text = `${JSON.stringify(summary)}\n`
+        for (let i = 0; i < runs.count; i++) {
+          text += `[${runs.offsetBytes(i)},${runs.lengthBytes(i)}]\n`
+          if (text.length > 1 << 16) {
+            await writeStdout(text)
+            text = ''
+          }
+        }
+        await writeStdout(text)
+        return
+      }
       if (opts.json) {
         const list: Array<[number, number]> = []
         for (let i = 0; i < runs.count; i++) list.push([runs.offsetBytes(i), runs.lengthBytes(i)])
-        await printJson({ ...header, from: identities.from, to: identities.to, exceptions: table.exceptions, runList: list })
+        await printJson({ ...summary, runs: list })
         return
       }
       let text = formatChunksMapHeader(header)
