@@ -33,8 +33,8 @@ test('--json gives the runs for scripts', async () => {
   expect(json.chunkSizeBytes).toBe(4096)
   expect(json.deviceSizeBytes).toBe(fx.meta.origin_bytes)
   expect(json.changedChunks).toBe(fx.meta.expected_changed_chunks.cow1)
-  expect(json.runs.length).toBe(json.runCount)
-  expect(json.runs[0]).toEqual([0, 4096])
+  expect(json.runList.length).toBe(json.runs)
+  expect(json.runList[0]).toEqual([0, 4096])
   expect(json.snapshotPath).toBe(fx.snap2)
 })
 
@@ -47,9 +47,9 @@ test('without --snapshot: no unknown values (JSON null, header lines left out); 
   const json = JSON.parse((await runCli(['map', '--cow', fx.cow1, '--json'])).stdout)
   expect(json).toMatchObject({ deviceSizeBytes: null, snapshotPath: null })
   const lines = (await runCli(['map', '--cow', fx.cow1, '--json-lines'])).stdout.trimEnd().split('\n').map((l) => JSON.parse(l))
-  const { runs, ...fields } = json
+  const { runList, ...fields } = json
   expect(lines[0]).toEqual(fields)
-  expect(lines.slice(1)).toEqual(runs)
+  expect(lines.slice(1)).toEqual(runList)
 })
 
 test('an invalid snapshot: exit 3, the file named, a full copy asked for, nothing on stdout', async () => {

@@ -30,7 +30,7 @@ export function registerMap(program: Command): void {
     .requiredOption('--cow <path>', 'COW device or image of the older snapshot (e.g. /dev/mapper/vg-snap1-cow)')
     .option('--snapshot <path>', 'the newer snapshot: checks it holds every chunk and clamps the last run to its size')
     .option('--base-name <name>', "the older snapshot's name (the one the backup holds), shown as \"from\" where the COW does not name it (LVM COWs do); a contradicting one is refused")
-    .option('--json', 'print JSON: the header fields (chunkSizeBytes, deviceSizeBytes or null, changedChunks, runCount, changedBytes, cowPath, snapshotPath or null), from and to ({name, uuid}), exceptions, and runs: [[offset, length], ...]')
+    .option('--json', 'print JSON: the header fields (chunkSizeBytes, deviceSizeBytes or null, changedChunks, runs (a count, as in info.json), changedBytes, cowPath, snapshotPath or null), from and to ({name, uuid}), exceptions, and runList: [[offset, length], ...]')
     .option('--json-lines', 'the same as JSON lines: the fields on the first line, then one [offset, length] per run (for maps of millions of runs)')
     .action(async (opts: MapOptions) => {
       let table: ExceptionTable
@@ -49,8 +49,7 @@ export function registerMap(program: Command): void {
         runs = buildChunkRuns(table.oldChunks, table.exceptions, table.header.chunkSizeBytes, Number.MAX_SAFE_INTEGER)
       }
       const header = chunksMapHeaderOf(runs, opts.cow, opts.snapshot ?? null)
-      const { runs: runCount, ...fields } = header
-      const summary = { ...fields, runCount, from: identities.from, to: identities.to, exceptions: table.exceptions }
+      const summary = { ...header, from: identities.from, to: identities.to, exceptions: table.exceptions }
       if (opts.jsonLines) {
         // A line per run: a map of ten million runs never has to be one JSON document in memory.
         let text = `${JSON.stringify(summary)}\n`
@@ -67,7 +66,7 @@ export function registerMap(program: Command): void {
       if (opts.json) {
         const list: Array<[number, number]> = []
         for (let i = 0; i < runs.count; i++) list.push([runs.offsetBytes(i), runs.lengthBytes(i)])
-        await printJson({ ...summary, runs: list })
+        await printJson({ ...summary, runList: list })
         return
       }
       let text = formatChunksMapHeader(header)
