@@ -90,6 +90,9 @@ export class ExternalCommandError extends SnapdeltaError {
   override readonly exitCode = ExitCode.external
 }
 
+/** A thin pool's metadata snapshot is held by someone else (another tool, an interrupted run): snapdelta never releases it. */
+export class MetadataSnapshotHeldError extends ExternalCommandError {}
+
 /** stdout was closed by its reader before the command had written everything. */
 export class OutputClosedError extends SnapdeltaError {
   override readonly errno = Errno.EIO

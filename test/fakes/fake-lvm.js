@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Fake LVM2 and dmsetup for the fast test suite: lvs, lvcreate, lvremove,
-// lvrename and dmsetup (symlinks in bin/, put first on PATH) act on image
-// files under $SNAPDELTA_FAKE_LVM instead of device-mapper. A snapshot is a
+// lvrename, lvchange and dmsetup (symlinks in bin/, put first on PATH) act on
+// image files under $SNAPDELTA_FAKE_LVM instead of device-mapper. A snapshot is a
 // copy of its origin's image plus a COW image written with the project's own
 // writer (dist/cow/cow-writer.js); `fake-lvm.js write` changes the origin and,
 // like the kernel, first saves each chunk's old content into the COW of every
@@ -12,6 +12,16 @@
 //   write VG LV OFFSET LENGTH SEED         writes pseudo-random bytes to the origin (SEED 0: zeros)
 //   invalidate VG LV                       marks a snapshot invalid, as an overflow does
 //   set-attr VG LV ATTR                    overwrites lv_attr (inactive, merging, ...)
+//   create-thin-pool VG POOL TMETA BLOCK_BYTES [ROOT]
+//                                          a thin pool whose metadata device is the image TMETA
+//                                          (linked, not copied: the real thin_delta reads it);
+//                                          ROOT is the block `dmsetup status` shows while held
+//   create-thin VG LV POOL THIN_ID IMAGE [ORIGIN [ATTR]]
+//                                          a thin LV (snapshot of ORIGIN) showing IMAGE (linked);
+//                                          ATTR defaults to an inactive, activation-skipped snapshot
+// Thin pools answer `dmsetup status VG-POOL-tpool` and `dmsetup message VG-POOL-tpool 0
+// reserve_metadata_snap|release_metadata_snap` (held state in lvm.json, EBUSY/EINVAL like the
+// kernel); lvchange handles --permission r|rw and --activate y|n [--ignoreactivationskip].
 'use strict'
 const fs = require('fs')
 const path = require('path')
@@ -69,13 +79,17 @@ const commands = {
   lvs() {
     const db = load()
     const fields = option(args, '-o').split(',')
-    const vg = args[args.length - 1]
+    // "VG" lists its visible LVs (-a: hidden ones too), "VG/LV" one LV.
+    const [vg, only] = args[args.length - 1].split('/')
     if (!db.lvs.some((v) => v.vg === vg)) die(5, `Volume group "${vg}" not found`)
+    if (only && !find(db, vg, only)) die(5, `Failed to find logical volume "${vg}/${only}"`)
+    const all = args.includes('-a') || args.includes('--all')
     const epoch = args.some((a) => a.includes('time_format="%s"'))
-    const rows = db.lvs.filter((v) => v.vg === vg).map((v) => {
-      const cow = v.origin ? snapshotUsage(v) : null
+    const listed = db.lvs.filter((v) => v.vg === vg && (only ? v.name === only : all || !v.hidden))
+    const rows = listed.map((v) => {
+      const cow = v.origin && v.thinId === undefined ? snapshotUsage(v) : null
       const values = {
-        lv_name: v.name,
+        lv_name: v.hidden ? `[${v.name}]` : v.name,
         vg_name: v.vg,
         lv_attr: v.attr,
         origin: v.origin || '',
@@ -86,6 +100,9 @@ const commands = {
         lv_uuid: v.uuid,
         lv_dm_path: devPath(v.vg, v.name),
         lv_path: `/dev/${v.vg}/${v.name}`,
+        thin_id: v.thinId === undefined ? '' : String(v.thinId),
+        pool_lv: v.poolLv || '',
+        metadata_lv: v.metadataLv ? `[${v.metadataLv}]` : '',
       }
       return Object.fromEntries(fields.map((f) => [f, values[f]]))
     })
@@ -133,11 +150,14 @@ const commands = {
     save(db)
   },
   dmsetup() {
-    if (args[0] !== 'status') die(1, 'the fake dmsetup only answers status')
+    const pool = thinPoolTarget(load(), args[1])
+    if (pool) return void thinPoolDmsetup(pool)
+    if (args[0] !== 'status') die(1, 'the fake dmsetup only answers status, and messages to thin pools')
     const db = load()
     const v = db.lvs.find((x) => dmName(x.vg, x.name) === args[1])
     if (!v || v.attr[4] !== 'a' && v.attr[4] !== 'I') die(1, `Device ${args[1]} not found\nCommand failed.`)
     const sectors = Math.ceil(fs.statSync(devPath(v.vg, v.name)).size / 512)
+    if (v.thinId !== undefined) return void process.stdout.write(`0 ${sectors} thin 0 -\n`)
     if (!v.origin) return void process.stdout.write(`0 ${sectors} snapshot-origin \n`)
     if (v.attr[0] === 'S') return void process.stdout.write(`0 ${sectors} snapshot-merge 16/8192 16\n`)
     if (v.attr[4] === 'I') return void process.stdout.write(`0 ${sectors} snapshot Invalid\n`)
@@ -159,7 +179,7 @@ const commands = {
     const originPath = devPath(vg, lv)
     const fd = fs.openSync(originPath, 'r+')
     try {
-      for (const snap of db.lvs.filter((s) => s.vg === vg && s.origin === lv && s.attr[4] === 'a')) await copyOut(snap, fd, offset, data.length)
+      for (const snap of db.lvs.filter((s) => s.vg === vg && s.origin === lv && s.attr[4] === 'a' && s.thinId === undefined)) await copyOut(snap, fd, offset, data.length)
       fs.writeSync(fd, data, 0, data.length, offset)
     } finally {
       fs.closeSync(fd)
@@ -178,11 +198,66 @@ const commands = {
     fs.closeSync(fd)
     save(db)
   },
+  lvchange() {
+    const db = load()
+    const { vg, lv } = splitRef(args[args.length - 1])
+    const v = find(db, vg, lv)
+    if (!v) die(5, `Failed to find logical volume "${vg}/${lv}"`)
+    const setAttr = (i, c) => (v.attr = v.attr.slice(0, i) + c + v.attr.slice(i + 1))
+    const permission = option(args, '--permission') ?? (args.includes('-pr') ? 'r' : args.includes('-prw') ? 'rw' : undefined)
+    if (permission) setAttr(1, permission === 'r' ? 'r' : 'w')
+    const activate = option(args, '--activate') ?? (args.includes('-ay') ? 'y' : args.includes('-an') ? 'n' : undefined)
+    const ignoreSkip = args.includes('--ignoreactivationskip') || args.includes('-K')
+    // Like LVM: activating a volume flagged to skip activation, without -K, succeeds and does nothing.
+    if (activate === 'y' && (v.attr[9] !== 'k' || ignoreSkip)) setAttr(4, 'a')
+    if (activate === 'n') setAttr(4, '-')
+    save(db)
+  },
+  'create-thin-pool'() {
+    const db = load()
+    const [vg, pool, tmeta, blockBytes, root] = args
+    fs.symlinkSync(path.resolve(tmeta), devPath(vg, `${pool}_tmeta`))
+    db.lvs.push({ vg, name: pool, origin: '', attr: 'twi-aotz--', sizeBytes: 64 * 2 ** 20, time: Math.floor(Date.now() / 1000), chunkSizeBytes: Number(blockBytes), uuid: `fake-pool-${pool}`, metadataLv: `${pool}_tmeta`, heldRoot: null, rootWhenHeld: Number(root || 266) })
+    db.lvs.push({ vg, name: `${pool}_tmeta`, origin: '', attr: 'ewi-ao----', sizeBytes: fs.statSync(tmeta).size, time: Math.floor(Date.now() / 1000), chunkSizeBytes: 0, uuid: `fake-tmeta-${pool}`, hidden: true })
+    save(db)
+  },
+  'create-thin'() {
+    const db = load()
+    const [vg, lv, pool, thinId, image, origin, attr] = args
+    fs.symlinkSync(path.resolve(image), devPath(vg, lv))
+    db.lvs.push({ vg, name: lv, origin: origin || '', attr: attr || 'Vwi---tz-k', sizeBytes: fs.statSync(image).size, time: Math.floor(Date.now() / 1000), chunkSizeBytes: 0, uuid: `fake-thin-${lv}`, thinId: Number(thinId), poolLv: pool })
+    save(db)
+  },
   'set-attr'() {
     const db = load()
     find(db, args[0], args[1]).attr = args[2]
     save(db)
   },
+}
+
+// The thin pool whose -tpool device-mapper name is `name`, if any.
+function thinPoolTarget(db, name) {
+  return db.lvs.find((v) => v.metadataLv && `${dmName(v.vg, v.name)}-tpool` === name)
+}
+
+// dmsetup status and message on a thin-pool target, with the kernel's answers (../shared/docs/lvm-thin.md).
+function thinPoolDmsetup(pool) {
+  const db = load()
+  const v = find(db, pool.vg, pool.name)
+  const target = `${dmName(v.vg, v.name)}-tpool`
+  if (args[0] === 'status') {
+    const held = v.heldRoot === null ? '-' : String(v.heldRoot)
+    return void process.stdout.write(`0 131072 thin-pool 4 123/1024 385/1024 ${held} rw discard_passdown queue_if_no_space - 256 \n`)
+  }
+  if (args[0] !== 'message' || args[2] !== '0') die(1, `the fake dmsetup does not do ${args.join(' ')}`)
+  if (args[3] === 'reserve_metadata_snap') {
+    if (v.heldRoot !== null) die(1, `device-mapper: message ioctl on ${target}  failed: Device or resource busy\nCommand failed.`)
+    v.heldRoot = v.rootWhenHeld
+  } else if (args[3] === 'release_metadata_snap') {
+    if (v.heldRoot === null) die(1, `device-mapper: message ioctl on ${target}  failed: Invalid argument\nCommand failed.`)
+    v.heldRoot = null
+  } else die(1, `device-mapper: message ioctl on ${target}  failed: Invalid argument\nCommand failed.`)
+  save(db)
 }
 
 // Fills the COW of `snap` like the kernel: the old content of every chunk the write touches, once.

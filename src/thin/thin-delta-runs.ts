@@ -1,0 +1,94 @@
+// A thin delta in bytes: what must be copied from the newer snapshot onto a
+// copy of the older one. All three kinds are copied; left_only ranges are
+// unmapped in the newer snapshot, which reads zeros there, and skipping them
+// would leave the old data in the backup (../shared/docs/lvm-thin.md).
+import { InvalidInputError } from '../errors'
+import { ChunkRuns, ChunkRunsBuilder } from '../map/chunk-runs'
+import { SECTOR_BYTES } from '../units'
+import { KIND_LEFT_ONLY, THIN_DELTA_KINDS, ThinDeltaKind } from './thin-delta-ranges'
+import { ThinDelta } from './thin-delta-xml'
+
+export interface ThinDeltaKindTotal {
+  /** Ranges of this kind, as thin_delta merged them. */
+  ranges: number
+  blocks: number
+  /** Clamped to the snapshot's size. */
+  bytes: number
+}
+
+export interface ThinDeltaRuns {
+  /** Every range of every kind, merged and ascending; chunk size = the pool's block size, the last run clamped to the snapshot. */
+  runs: ChunkRuns
+  /** The left_only ranges alone (a subset of `runs`): the newer snapshot reads zeros there; they are still to be written, as zeros. */
+  zeroRuns: ChunkRuns
+  totals: Record<ThinDeltaKind, ThinDeltaKindTotal>
+}
+
+// ChunkRuns counts a run's length in 32-bit chunks.
+const MAX_RUN_BLOCKS = 0xffffffff
+
+/** The byte runs of `delta` on a snapshot of `snapshotSizeBytes`; a range past the snapshot's end is refused. */
+export function thinDeltaRuns(delta: ThinDelta, snapshotSizeBytes: number): ThinDeltaRuns {
+  if (!Number.isSafeInteger(snapshotSizeBytes) || snapshotSizeBytes < 0) {
+    throw new InvalidInputError(`${delta.source}: expected the snapshot's size as a whole number of bytes, got ${snapshotSizeBytes}`)
+  }
+  const blockBytes = delta.dataBlockSizeSectors * SECTOR_BYTES
+  const snapshotBlocks = Math.ceil(snapshotSizeBytes / blockBytes)
+  const all = new RunCollector(blockBytes, snapshotSizeBytes)
+  const zeros = new RunCollector(blockBytes, snapshotSizeBytes)
+  const totals = Object.fromEntries(THIN_DELTA_KINDS.map((k) => [k, { ranges: 0, blocks: 0, bytes: 0 }])) as Record<ThinDeltaKind, ThinDeltaKindTotal>
+  for (let i = 0; i < delta.count; i++) {
+    const begin = delta.beginBlocks[i]
+    const length = delta.lengthBlocks[i]
+    const kind = delta.kinds[i]
+    if (begin + length > snapshotBlocks) {
+      throw new InvalidInputError(
+        `${delta.source}: thin_delta reports a ${THIN_DELTA_KINDS[kind]} range at blocks ${begin}..${begin + length - 1} of ${blockBytes} bytes, ` +
+          `past the end of the snapshot (${snapshotSizeBytes} bytes, ${snapshotBlocks} blocks): expected every range within the snapshot`,
+      )
+    }
+    const total = totals[THIN_DELTA_KINDS[kind]]
+    total.ranges++
+    total.blocks += length
+    total.bytes += Math.min((begin + length) * blockBytes, snapshotSizeBytes) - begin * blockBytes
+    all.add(begin, length)
+    if (kind === KIND_LEFT_ONLY) zeros.add(begin, length)
+  }
+  return { runs: all.build(), zeroRuns: zeros.build(), totals }
+}
+
+// Merges touching block ranges (given ascending) into ChunkRuns.
+class RunCollector {
+  private readonly builder: ChunkRunsBuilder
+  private begin = 0
+  private end = 0
+
+  constructor(
+    private readonly blockBytes: number,
+    deviceSizeBytes: number,
+  ) {
+    this.builder = new ChunkRunsBuilder(blockBytes, deviceSizeBytes)
+  }
+
+  add(beginBlocks: number, lengthBlocks: number): void {
+    if (this.end === beginBlocks && this.end > this.begin) {
+      this.end += lengthBlocks
+      return
+    }
+    this.flush()
+    this.begin = beginBlocks
+    this.end = beginBlocks + lengthBlocks
+  }
+
+  build(): ChunkRuns {
+    this.flush()
+    return this.builder.build()
+  }
+
+  private flush(): void {
+    for (let at = this.begin; at < this.end; at += MAX_RUN_BLOCKS) {
+      this.builder.add(at * this.blockBytes, Math.min(MAX_RUN_BLOCKS, this.end - at) * this.blockBytes)
+    }
+    this.begin = this.end
+  }
+}
