@@ -1,6 +1,6 @@
 // snapdelta list --lv VG/LV: the generations `mount --lv` would show, without mounting.
 import { Command } from 'commander'
-import { closeEntries } from '../mount/request'
+import { closeEntries } from '../../generation/root-entries'
 import { openGenerationEntries, planVolumeGenerations } from '../../lvm/lv-generations'
 import { parseVolumeRef } from '../../lvm/volume-ref'
 import { lvIdentity } from '../../lvm/snapshots'

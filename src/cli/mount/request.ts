@@ -3,7 +3,7 @@
 import path from 'path'
 import { UsageError } from '../../errors'
 import { defaultGenerationName, GenerationSpec, openGeneration } from '../../generation/generation'
-import { checkGenerationName, RootEntry } from '../../vfs/root-dir'
+import { checkGenerationName, closeEntries, RootEntry } from '../../generation/root-entries'
 import { lvMountEntries } from '../../lvm/lv-generations'
 import { parseVolumeRef } from '../../lvm/volume-ref'
 import { historyMountEntries } from '../../history/history-mount-entries'
@@ -84,13 +84,5 @@ export async function resolveMountEntries(request: MountRequest): Promise<RootEn
   }
   if (entries.length === 0) throw new UsageError('nothing to mount: give --cow OLD_COW --snapshot NEW_SNAPSHOT (or --lv VG/LV)')
   return entries
-}
-
-/** Releases what the entries hold open. */
-export async function closeEntries(entries: readonly RootEntry[]): Promise<void> {
-  for (const entry of entries) {
-    if (entry.kind === 'delta') await entry.generation.close()
-    else if (entry.kind === 'full') await entry.snapshot.close()
-  }
 }
 

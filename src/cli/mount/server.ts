@@ -12,11 +12,12 @@ import { findMount } from '../../fuse/mount-table'
 import { mayAllowOther } from '../../fuse/fuse-conf'
 import { openServerLog, removeServerLog, removeServerRecord, writeServerRecord } from '../../fuse/server-registry'
 import { ensureRuntimeDir } from '../../io/runtime-dir'
-import { createRootDir, RootEntry, rootEntryName } from '../../vfs/root-dir'
+import { createRootDir } from '../../vfs/root-dir'
+import { closeEntries, RootEntry, rootEntryName } from '../../generation/root-entries'
 import { formatBytes } from '../../units'
 import { describeSnapshot, SnapshotIdentity } from '../../generation/generation-identity'
 import { formatJson } from '../output'
-import { closeEntries, MountRequest, resolveMountEntries } from './request'
+import { MountRequest, resolveMountEntries } from './request'
 
 const debug = createDebug('snapdelta:mount')
 

@@ -1,4 +1,5 @@
-import { createRootDir, RootEntry } from '../../../src/vfs/root-dir'
+import { createRootDir } from '../../../src/vfs/root-dir'
+import { RootEntry } from '../../../src/generation/root-entries'
 import { GENERATION_ENTRIES } from '../../../src/vfs/generation-dir'
 import { openGeneration, Generation } from '../../../src/generation/generation'
 import { writeScenario, pseudoRandomBytes } from '../../../src/cow/scenario'
