@@ -8,7 +8,6 @@ import { BlockSource } from '../io/block-source'
 import { NamedIdentity } from '../io/device-identity'
 import { ChunkRuns } from '../map/chunk-runs'
 import { BaseSums } from '../format/base-sums-text'
-import { lazyOldContent } from '../cow/old-content'
 import { Generation } from './generation'
 import { GenerationIdentities } from './generation-identity'
 
@@ -39,18 +38,14 @@ export interface GenerationSource {
 }
 
 /**
- * A source over an opened Generation; closing it closes the old snapshot's
- * COW if readOld opened it, and leaves the Generation open.
+ * A source over an opened Generation; closing it closes what readOld opened
+ * (the old snapshot's COW), and leaves the Generation open.
  */
 export function sourceFromGeneration(generation: Generation): GenerationSource {
-  const { runs } = generation
-  const old = lazyOldContent(generation.cowPath, {
-    chunkSizeBytes: runs.chunkSizeBytes,
-    deviceSizeBytes: runs.deviceSizeBytes,
-    identity: generation.table.cowIdentity,
-  })
+  const { runs, changes } = generation
+  const old = changes.oldContent(runs)
   return {
-    description: `${generation.cowPath} + ${generation.snapshotPath}`,
+    description: `${changes.path} + ${generation.snapshotPath}`,
     runs,
     readChanged: (target, offsetBytes) => generation.snapshot.readInto(target, offsetBytes),
     full: generation.snapshot,
@@ -61,10 +56,10 @@ export function sourceFromGeneration(generation: Generation): GenerationSource {
   }
 }
 
-// The snapshot and the COW of `generation`, as far as their identities are known.
+// The snapshot and what the changes are read from, as far as their identities are known.
 function generationInputs(generation: Generation): NamedIdentity[] {
   const inputs: NamedIdentity[] = []
   if (generation.snapshot.identity) inputs.push({ path: generation.snapshotPath, identity: generation.snapshot.identity })
-  if (generation.table.cowIdentity) inputs.push({ path: generation.cowPath, identity: generation.table.cowIdentity })
+  inputs.push(...generation.changes.inputs)
   return inputs
 }

@@ -26,7 +26,7 @@ export const GENERATION_ENTRIES: readonly GenerationEntry[] = [
   ['delta.img', ({ generation }) => new DeltaImageFile(generation.runs, generation.snapshot)],
   [
     'chunks.map',
-    ({ generation }) => new ChunksMapFile(generation.runs, { cowPath: generation.cowPath, snapshotPath: generation.snapshotPath }),
+    ({ generation }) => new ChunksMapFile(generation.runs, { cowPath: generation.changes.path, snapshotPath: generation.snapshotPath }),
   ],
   ['changed', ({ generation }) => new ChangedDir(generation.runs, generation.snapshot)],
   ['delta.stream', ({ generation }) => deltaStreamFile(generation)],
@@ -37,7 +37,7 @@ export const GENERATION_ENTRIES: readonly GenerationEntry[] = [
 
 /** The facts info.json shows. */
 export function generationInfo({ generation, mountedAt }: GenerationContext): Record<string, unknown> {
-  const { table, runs } = generation
+  const { changes, runs } = generation
   return {
     name: generation.name,
     kind: 'delta',
@@ -48,11 +48,7 @@ export function generationInfo({ generation, mountedAt }: GenerationContext): Re
     changedChunks: runs.changedChunks,
     runs: runs.count,
     changedBytes: runs.changedBytes,
-    exceptions: table.exceptions,
-    cowPath: generation.cowPath,
-    cowIdentity: table.cowIdentity,
-    cowSizeBytes: table.cowSizeBytes,
-    cowReadWithODirect: table.direct,
+    ...changes.description,
     snapshotPath: generation.snapshotPath,
     snapshotIdentity: generation.snapshot.identity,
     openedAt: generation.openedAt.toISOString(),

@@ -32,17 +32,17 @@ export function registerList(program: Command): void {
         const generations = entries.map((entry, i) => {
           const plan = plans[i]
           if (entry.kind === 'delta' && plan.kind === 'delta') {
-            const { runs, table } = entry.generation
+            const { runs, changes } = entry.generation
             return {
               name: entry.generation.name,
               kind: 'delta',
               from: entry.generation.identities.from,
               to: entry.generation.identities.to,
-              cowPath: entry.generation.cowPath,
+              cowPath: changes.description.cowPath,
               snapshotPath: entry.generation.snapshotPath,
               chunkSizeBytes: runs.chunkSizeBytes,
               deviceSizeBytes: runs.deviceSizeBytes,
-              exceptions: table.exceptions,
+              exceptions: changes.description.exceptions,
               changedChunks: runs.changedChunks,
               runs: runs.count,
               changedBytes: runs.changedBytes,

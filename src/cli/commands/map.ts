@@ -1,11 +1,11 @@
 // snapdelta map: prints a COW's chunk map without mounting anything.
 import { Command } from 'commander'
-import { ExceptionTable, readExceptionTableFromPath } from '../../cow/exception-table'
+import { CowChangeSource, openCowChangeSource } from '../../cow/cow-change-source'
 import { openGeneration } from '../../generation/generation'
 import { snapshotIdentityOfDevice } from '../../io/dm-identity'
 import { GenerationIdentities, UNKNOWN_SNAPSHOT } from '../../generation/generation-identity'
 import { resolveFrom } from '../../generation/resolve-identities'
-import { buildChunkRuns, ChunkRuns } from '../../map/chunk-runs'
+import { ChunkRuns } from '../../map/chunk-runs'
 import { chunksMapHeaderOf } from '../../map/chunks-map'
 import { formatChunksMapHeader, formatChunksMapLine } from '../../format/chunks-map-text'
 import { printJson, writeStdout } from '../output'
@@ -31,7 +31,7 @@ export function registerMap(program: Command): void {
     .option('--base-name <name>', "the older snapshot's name (the one the backup holds), shown as \"from\" where the COW does not name it (LVM COWs do); a contradicting one is refused")
     .option('--json', 'print JSON: header fields, from and to ({name, uuid}) and [offset, length] runs')
     .action(async (opts: MapOptions) => {
-      let table: ExceptionTable
+      let changes: CowChangeSource
       let runs: ChunkRuns
       // Without the new snapshot only the older one is known.
       let identities: GenerationIdentities
@@ -39,18 +39,17 @@ export function registerMap(program: Command): void {
         // The checks mount makes, through the same code: a COW given as --snapshot is refused here too.
         const generation = await openGeneration({ cowPath: opts.cow, snapshotPath: opts.snapshot, baseName: opts.baseName })
         await generation.close()
-        ;({ table, runs, identities } = generation)
+        ;({ changes, runs, identities } = generation)
       } else {
-        table = await readExceptionTableFromPath(opts.cow)
-        identities = { to: UNKNOWN_SNAPSHOT, from: resolveFrom({ cowPath: opts.cow, baseName: opts.baseName, cowDevice: await snapshotIdentityOfDevice(table.cowIdentity) }) }
-        // Without the snapshot the device size is unknown: runs end at whole chunks.
-        runs = buildChunkRuns(table.oldChunks, table.exceptions, table.header.chunkSizeBytes, Number.MAX_SAFE_INTEGER)
+        changes = await openCowChangeSource(opts.cow)
+        identities = { to: UNKNOWN_SNAPSHOT, from: resolveFrom({ cowPath: opts.cow, baseName: opts.baseName, cowDevice: await snapshotIdentityOfDevice(changes.olderSnapshotDevice) }) }
+        runs = changes.runsFor(undefined)
       }
       const header = chunksMapHeaderOf(runs, opts.cow, opts.snapshot ?? '(not given)', opts.snapshot !== undefined)
       if (opts.json) {
         const list: Array<[number, number]> = []
         for (let i = 0; i < runs.count; i++) list.push([runs.offsetBytes(i), runs.lengthBytes(i)])
-        await printJson({ ...header, from: identities.from, to: identities.to, exceptions: table.exceptions, runList: list })
+        await printJson({ ...header, from: identities.from, to: identities.to, exceptions: changes.description.exceptions, runList: list })
         return
       }
       let text = formatChunksMapHeader(header)

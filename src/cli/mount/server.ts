@@ -199,7 +199,7 @@ function entrySummary(entry: RootEntry): Record<string, unknown> {
     kind: 'delta',
     from: generation.identities.from,
     to: generation.identities.to,
-    cowPath: generation.cowPath,
+    cowPath: generation.changes.description.cowPath,
     snapshotPath: generation.snapshotPath,
     chunkSizeBytes: generation.runs.chunkSizeBytes,
     deviceSizeBytes: generation.runs.deviceSizeBytes,

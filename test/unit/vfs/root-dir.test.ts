@@ -66,7 +66,7 @@ test('info.json states the facts of the generation', async () => {
     runs: 2,
     changedBytes: 2 * 4096 + 100,
     exceptions: 3,
-    cowPath: generation.cowPath,
+    cowPath: generation.changes.description.cowPath,
     snapshotPath: generation.snapshotPath,
     mountedAt: MOUNTED_AT.toISOString(),
   })
