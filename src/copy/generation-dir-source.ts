@@ -10,10 +10,11 @@ import { identityOfPath, NamedIdentity } from '../io/device-identity'
 import { readTextFile } from '../io/read-text-file'
 import { ChunkRuns, chunkRunsFromByteRanges } from '../map/chunk-runs'
 import { GenerationSource } from '../generation/generation-source'
-import { GenerationIdentities, SnapshotIdentity, UNKNOWN_SNAPSHOT } from '../generation/generation-identity'
+import { GenerationIdentities, UNKNOWN_SNAPSHOT } from '../generation/generation-identity'
+import { InfoReadBack, readGenerationInfo } from '../generation/read-generation-info'
 import { changedFileName, parseChangedFileName, parseChunksMap } from '../format/chunks-map-text'
 import { DeviceIoError, InvalidInputError, ioError } from '../errors'
-import { confirmedMountedSnapshot, MAX_INFO_JSON_BYTES } from './mounted-snapshot'
+import { confirmedMountedSnapshot } from './mounted-snapshot'
 import { lazyOldContent } from '../cow/old-content'
 import { BaseSums, parseBaseSums } from '../format/base-sums-text'
 
@@ -128,29 +129,20 @@ async function readBaseSumsFile(dir: string): Promise<BaseSums> {
  * are checked against a history; the content check guards the rest.
  */
 async function readInfo(dir: string): Promise<{ named: NamedIdentity[]; identities: GenerationIdentities }> {
-  const unknown = { named: [], identities: { from: UNKNOWN_SNAPSHOT, to: UNKNOWN_SNAPSHOT } }
-  let info: { snapshotPath?: unknown; cowPath?: unknown; from?: unknown; to?: unknown } | null
+  let info: InfoReadBack
   try {
-    info = JSON.parse((await readTextFile(path.join(dir, 'info.json'), MAX_INFO_JSON_BYTES)).text)
+    info = (await readGenerationInfo(dir)).info
   } catch (err) {
     debug('%s: no usable info.json (%s)', dir, (err as Error).message)
-    return unknown
+    return { named: [], identities: { from: UNKNOWN_SNAPSHOT, to: UNKNOWN_SNAPSHOT } }
   }
-  if (typeof info !== 'object' || info === null) return unknown
   const named: NamedIdentity[] = []
   for (const candidate of [info.snapshotPath, info.cowPath]) {
-    if (typeof candidate !== 'string') continue
+    if (candidate === undefined) continue
     const identity = await identityOfPath(candidate)
     if (identity) named.push({ path: candidate, identity })
   }
-  return { named, identities: { from: snapshotIdentityOf(info.from), to: snapshotIdentityOf(info.to) } }
-}
-
-// A {name, uuid} object of info.json; anything else is an unknown snapshot.
-function snapshotIdentityOf(value: unknown): SnapshotIdentity {
-  const v = value as { name?: unknown; uuid?: unknown } | null
-  if (typeof v !== 'object' || v === null) return UNKNOWN_SNAPSHOT
-  return { name: typeof v.name === 'string' ? v.name : null, uuid: typeof v.uuid === 'string' ? v.uuid : null }
+  return { named, identities: { from: info.from, to: info.to } }
 }
 
 /** Parses chunks.map text into runs; the device size comes from its device_size_bytes header. */

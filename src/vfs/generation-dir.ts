@@ -1,6 +1,6 @@
 // One generation's directory: full.img, delta.img, chunks.map, changed/,
 // base.sha256, info.json. GENERATION_ENTRIES is the one list of what it holds.
-import { Generation } from '../generation/generation'
+import { GenerationContext, generationInfo } from '../generation/generation-info'
 import { ChangedDir } from './changed-dir'
 import { ChunksMapFile } from './chunks-map-file'
 import { DeltaImageFile } from './delta-image-file'
@@ -11,12 +11,6 @@ import { TextFile } from './text-file'
 import { deltaStreamFile } from './delta-stream-file'
 import { deltaBmapFile } from './delta-bmap-file'
 import { baseSumsFile } from './base-sums-file'
-
-/** What a node of a generation directory is built from. */
-export interface GenerationContext {
-  generation: Generation
-  mountedAt: Date
-}
 
 export type GenerationEntry = readonly [name: string, make: (context: GenerationContext) => VfsNode]
 
@@ -34,27 +28,6 @@ export const GENERATION_ENTRIES: readonly GenerationEntry[] = [
   ['base.sha256', ({ generation }) => baseSumsFile(generation)],
   ['info.json', (context) => new TextFile(JSON.stringify(generationInfo(context), null, 2) + '\n')],
 ]
-
-/** The facts info.json shows. */
-export function generationInfo({ generation, mountedAt }: GenerationContext): Record<string, unknown> {
-  const { changes, runs } = generation
-  return {
-    name: generation.name,
-    kind: 'delta',
-    from: generation.identities.from,
-    to: generation.identities.to,
-    chunkSizeBytes: runs.chunkSizeBytes,
-    deviceSizeBytes: runs.deviceSizeBytes,
-    changedChunks: runs.changedChunks,
-    runs: runs.count,
-    changedBytes: runs.changedBytes,
-    ...changes.description,
-    snapshotPath: generation.snapshotPath,
-    snapshotIdentity: generation.snapshot.identity,
-    openedAt: generation.openedAt.toISOString(),
-    mountedAt: mountedAt.toISOString(),
-  }
-}
 
 /** The directory of one delta generation. */
 export function generationDir(context: GenerationContext): VfsDir {

@@ -16,6 +16,7 @@ import { createRootDir } from '../../vfs/root-dir'
 import { closeEntries, RootEntry, rootEntryName } from '../../generation/root-entries'
 import { formatBytes } from '../../units'
 import { describeSnapshot, SnapshotIdentity } from '../../generation/generation-identity'
+import { generationSummary } from '../../generation/generation-info'
 import { formatJson } from '../output'
 import { MountRequest, resolveMountEntries } from './request'
 
@@ -193,20 +194,7 @@ function entrySummary(entry: RootEntry): Record<string, unknown> {
     const to = entry.info.to as SnapshotIdentity | undefined
     return { name, kind: 'full', ...(to ? { to } : {}), deviceSizeBytes: entry.snapshot.sizeBytes }
   }
-  const { generation } = entry
-  return {
-    name,
-    kind: 'delta',
-    from: generation.identities.from,
-    to: generation.identities.to,
-    cowPath: generation.changes.description.cowPath,
-    snapshotPath: generation.snapshotPath,
-    chunkSizeBytes: generation.runs.chunkSizeBytes,
-    deviceSizeBytes: generation.runs.deviceSizeBytes,
-    changedChunks: generation.runs.changedChunks,
-    runs: generation.runs.count,
-    changedBytes: generation.runs.changedBytes,
-  }
+  return generationSummary(entry.generation)
 }
 
 // Written without waiting: the mount is up either way, and a reader that left must not stop its server.
