@@ -5,7 +5,7 @@
 // remote side's verification (there is no second read of the remote target).
 import { spawn } from 'child_process'
 import { Readable, Writable } from 'stream'
-import { GenerationSource } from '../copy/generation-source'
+import { GenerationSource } from '../generation/generation-source'
 import { ExternalCommandError, IncompleteStreamError, ExitCode, UsageError } from '../errors'
 import { sendStream, SendSummary } from '../stream/send'
 import { confirmReceived, ReceiveConfirmation, RemoteHistory, remoteReceiveCommand } from './receive-confirmation'

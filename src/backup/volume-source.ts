@@ -1,6 +1,6 @@
 // Copy sources made from a snapshot device for the backup: the whole volume
 // (first backup, fallback after an overflow) or a chosen set of runs (resync).
-import { GenerationSource } from '../copy/generation-source'
+import { GenerationSource } from '../generation/generation-source'
 import { BlockSource } from '../io/block-source'
 import { ChunkRuns } from '../map/chunk-runs'
 import { SnapshotIdentity, UNKNOWN_SNAPSHOT } from '../generation/generation-identity'

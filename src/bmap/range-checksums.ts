@@ -1,7 +1,7 @@
 // The per-range checksums of delta.bmap: SHA-256 of every run's bytes, read
 // once, in order, with large reads.
 import { createHash } from 'crypto'
-import { GenerationSource } from '../copy/generation-source'
+import { GenerationSource } from '../generation/generation-source'
 
 const PIECE_BYTES = 4 * 1024 * 1024
 

@@ -1,7 +1,7 @@
 // apply: checks that TARGET holds the generation's base (base-check.ts), then
 // writes exactly the runs of the generation onto it, nothing else.
 import { checkTargetHoldsBase } from './base-check'
-import { GenerationSource } from './generation-source'
+import { GenerationSource } from '../generation/generation-source'
 import { forEachPiece, runPieces } from './pieces'
 import { openTarget, readTarget, syncTarget, writeFully } from './target'
 import { WriteJournal } from './write-journal'

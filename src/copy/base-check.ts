@@ -7,7 +7,7 @@
 // leaves, so the old-bytes check accepts it sector by sector (the unit a
 // device writes whole); base.sha256 can only judge whole pieces.
 import { createHash } from 'crypto'
-import { GenerationSource } from './generation-source'
+import { GenerationSource } from '../generation/generation-source'
 import { forEachPiece, Piece, runPieces } from './pieces'
 import { readTarget, Target } from './target'
 import { BaseSums, BASE_SUMS_PIECE_BYTES, pieceSum } from '../format/base-sums-text'

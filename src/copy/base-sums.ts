@@ -2,7 +2,7 @@
 // both ends of the delta: the mount serves it so that a copied generation
 // directory, which has no COW, can still be checked against its TARGET.
 import { createHash } from 'crypto'
-import { GenerationSource } from './generation-source'
+import { GenerationSource } from '../generation/generation-source'
 import { runPieces } from './pieces'
 import { ChunkRuns } from '../map/chunk-runs'
 import { baseSumsLineBytes, BASE_SUMS_PIECE_BYTES, formatBaseSumsHeader, formatBaseSumsLine } from '../format/base-sums-text'

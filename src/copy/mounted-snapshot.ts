@@ -7,16 +7,12 @@
 // mount's), owned by this user or root, and both chunks.map and info.json
 // must have been served by that mount. While it is mounted, the server holds
 // the snapshot open, so the identity it published cannot name anything else.
-import path from 'path'
 import createDebug from 'debug'
 import { FileSource } from '../io/file-source'
-import { readTextFile } from '../io/read-text-file'
+import { InfoReadBack, readGenerationInfo } from '../generation/read-generation-info'
 import { findMountByDevice, fuseMountOwner, isSnapdeltaMount } from '../fuse/mount-table'
 
 const debug = createDebug('snapdelta:copy')
-
-// info.json is a page of facts.
-export const MAX_INFO_JSON_BYTES = 1024 * 1024
 
 export interface MountedSnapshot {
   snapshot: FileSource
@@ -43,17 +39,16 @@ export async function confirmedMountedSnapshot(dir: string, mapDev: number, devi
     debug('%s: the mount at %s belongs to uid %s: reading through it', dir, mount.mountpoint, owner)
     return undefined
   }
-  let info: { kind?: unknown; snapshotPath?: unknown; snapshotIdentity?: unknown; cowPath?: unknown; cowIdentity?: unknown } | null
+  let info: InfoReadBack
   try {
-    const file = await readTextFile(path.join(dir, 'info.json'), MAX_INFO_JSON_BYTES)
+    const file = await readGenerationInfo(dir)
     if (file.stats.dev !== mapDev) return undefined
-    info = JSON.parse(file.text)
+    info = file.info
   } catch (err) {
     debug('%s: no usable info.json (%s)', dir, (err as Error).message)
     return undefined
   }
-  if (typeof info !== 'object' || info === null) return undefined
-  if (info.kind !== 'delta' || typeof info.snapshotPath !== 'string' || typeof info.snapshotIdentity !== 'string') return undefined
+  if (info.kind !== 'delta' || info.snapshotPath === undefined || info.snapshotIdentity === undefined) return undefined
   let snapshot: FileSource
   try {
     snapshot = await FileSource.open(info.snapshotPath)
@@ -61,8 +56,7 @@ export async function confirmedMountedSnapshot(dir: string, mapDev: number, devi
     return undefined
   }
   if (snapshot.identity === info.snapshotIdentity && snapshot.sizeBytes === deviceSizeBytes) {
-    const text = (v: unknown) => (typeof v === 'string' ? v : undefined)
-    return { snapshot, cowPath: text(info.cowPath), cowIdentity: text(info.cowIdentity) }
+    return { snapshot, cowPath: info.cowPath, cowIdentity: info.cowIdentity }
   }
   debug('%s: %s is no longer the snapshot the mount serves: reading through the mount', dir, info.snapshotPath)
   await snapshot.close()

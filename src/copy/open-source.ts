@@ -1,7 +1,8 @@
 // Opens the generation source a command names: a generation directory, or a
 // COW and new snapshot pair read directly (no mount needed).
 import { openGeneration } from '../generation/generation'
-import { GenerationSource, openGenerationDir, sourceFromGeneration } from './generation-source'
+import { GenerationSource, sourceFromGeneration } from '../generation/generation-source'
+import { openGenerationDir } from '../copy/generation-dir-source'
 import { UsageError } from '../errors'
 
 export interface SourceSpec {

@@ -1,19 +1,22 @@
-// One snapshot generation: the old snapshot's exception table applied to the
-// new snapshot's content. Everything the mount, map, apply and send show comes from here.
+// One snapshot generation: the changes since the older snapshot (a
+// ChangeSource: src/map/change-source.ts) over the newer snapshot's content.
+// Everything the mount, map, apply and send show comes from here.
 import path from 'path'
-import { readExceptionTableFromPath, runsForSnapshot, ExceptionTable } from '../cow/exception-table'
 import { ChunkRuns } from '../map/chunk-runs'
 import { BlockSource } from '../io/block-source'
 import { FileSource } from '../io/file-source'
 import { parseCowHeader, SNAP_MAGIC, SNAPSHOT_DISK_VERSION, COW_HEADER_BYTES } from '../format/cow-header'
 import { InvalidInputError } from '../errors'
+import { CowChangeSource, openCowChangeSource } from '../cow/cow-change-source'
 import { GenerationIdentities, SnapshotIdentity } from './generation-identity'
 import { resolveIdentities } from './resolve-identities'
 import { snapshotIdentityOfDevice } from '../io/dm-identity'
 
-export interface GenerationSpec {
-  /** COW device (or image) of the older snapshot S1. */
-  cowPath: string
+/** The change sources a generation can have, told apart by `kind`. */
+export type GenerationChanges = CowChangeSource
+
+/** What a generation joins besides its changes. */
+export interface GenerationEnds {
   /** The newer snapshot S2 (never the live origin). */
   snapshotPath: string
   /** Directory name; default: the snapshot's base name. */
@@ -25,13 +28,24 @@ export interface GenerationSpec {
   to?: SnapshotIdentity
 }
 
+export interface GenerationSpec extends GenerationEnds {
+  /** The changes since the older snapshot S1, already read. */
+  changes: GenerationChanges
+}
+
+/** The dm-snapshot form: the COW is read by openGeneration. */
+export interface CowGenerationSpec extends GenerationEnds {
+  /** COW device (or image) of the older snapshot S1. */
+  cowPath: string
+}
+
 export interface Generation {
   readonly name: string
   /** The snapshot the delta starts from and the one it leads to. */
   readonly identities: GenerationIdentities
-  readonly cowPath: string
+  /** Where the changes come from: what tells the runs and the older snapshot's bytes. */
+  readonly changes: GenerationChanges
   readonly snapshotPath: string
-  readonly table: ExceptionTable
   readonly runs: ChunkRuns
   /** Data source for every byte shown: the new snapshot. */
   readonly snapshot: BlockSource
@@ -44,20 +58,19 @@ export function defaultGenerationName(snapshotPath: string): string {
   return path.basename(snapshotPath).replace(/\.img$/, '') || 'generation'
 }
 
-/** Reads the COW's table (O_DIRECT) and opens the snapshot; refuses any mismatch. */
-export async function openGeneration(spec: GenerationSpec): Promise<Generation> {
-  const table = await readExceptionTableFromPath(spec.cowPath)
+/** Opens the snapshot over the changes (reading a COW's table first, O_DIRECT, when given its path); refuses any mismatch. */
+export async function openGeneration(spec: GenerationSpec | CowGenerationSpec): Promise<Generation> {
+  const changes = 'changes' in spec ? spec.changes : await openCowChangeSource(spec.cowPath)
   const snapshot = await FileSource.open(spec.snapshotPath)
   try {
-    await refuseCowAsSnapshot(snapshot, spec.cowPath)
-    const runs = runsForSnapshot(table, spec.snapshotPath, snapshot.sizeBytes)
+    await refuseCowAsSnapshot(snapshot, changes.path)
+    const runs = changes.runsFor(snapshot)
     const name = spec.name ?? defaultGenerationName(spec.snapshotPath)
     return {
       name,
-      identities: await identitiesOf(spec, name, table.cowIdentity, snapshot.identity),
-      cowPath: spec.cowPath,
+      identities: await identitiesOf(spec, name, changes, snapshot.identity),
+      changes,
       snapshotPath: spec.snapshotPath,
-      table,
       runs,
       snapshot,
       openedAt: new Date(),
@@ -71,7 +84,7 @@ export async function openGeneration(spec: GenerationSpec): Promise<Generation> 
 
 // Passing the COW (or another snapshot's COW) as --snapshot gives a delta of
 // metadata and saved chunks: detectable from its header, so refuse it.
-async function refuseCowAsSnapshot(snapshot: BlockSource, cowPath: string): Promise<void> {
+async function refuseCowAsSnapshot(snapshot: BlockSource, changesPath: string): Promise<void> {
   if (snapshot.sizeBytes < COW_HEADER_BYTES) return
   const first = Buffer.alloc(COW_HEADER_BYTES)
   await snapshot.readInto(first, 0)
@@ -80,13 +93,14 @@ async function refuseCowAsSnapshot(snapshot: BlockSource, cowPath: string): Prom
     throw new InvalidInputError(
       `${snapshot.path} starts with a snapshot COW header: it is a COW device, not a snapshot. ` +
         `Expected the new snapshot's device (e.g. /dev/mapper/vg-snap2, not /dev/mapper/vg-snap2-cow) ` +
-        `as --snapshot, with ${cowPath} as --cow`,
+        `as --snapshot, with ${changesPath} as --cow`,
     )
   }
 }
 
 // Device-mapper's names for the devices already open (their fstat), then the rules of resolve-identities.ts.
-async function identitiesOf(spec: GenerationSpec, name: string, cowIdentity: string | undefined, snapshotIdentity: string | undefined): Promise<GenerationIdentities> {
-  const [cowDevice, snapshotDevice] = await Promise.all([snapshotIdentityOfDevice(cowIdentity), snapshotIdentityOfDevice(snapshotIdentity)])
-  return resolveIdentities({ ...spec, cowDevice, snapshotDevice }, name)
+async function identitiesOf(ends: GenerationEnds, name: string, changes: GenerationChanges, snapshotIdentity: string | undefined): Promise<GenerationIdentities> {
+  const [cowDevice, snapshotDevice] = await Promise.all([snapshotIdentityOfDevice(changes.olderSnapshotDevice), snapshotIdentityOfDevice(snapshotIdentity)])
+  const { baseName, from, to } = ends
+  return resolveIdentities({ cowPath: changes.path, baseName, from, to, cowDevice, snapshotDevice }, name)
 }

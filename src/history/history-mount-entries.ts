@@ -9,7 +9,7 @@ import { openRecordedHistory } from './history-store'
 import { HistoryView } from './history-view'
 import { registerReader } from './readers'
 import { FileSource } from '../io/file-source'
-import { RootEntry } from '../vfs/root-dir'
+import { RootEntry } from '../generation/root-entries'
 
 // NAME_MAX of Linux, in bytes.
 const NAME_MAX_BYTES = 255

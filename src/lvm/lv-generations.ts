@@ -3,7 +3,7 @@
 // snapshot in full. Unusable snapshots become error entries, never a wrong delta.
 import { openGeneration } from '../generation/generation'
 import { FileSource } from '../io/file-source'
-import { RootEntry } from '../vfs/root-dir'
+import { RootEntry } from '../generation/root-entries'
 import { findSnapshots, lvIdentity, OriginSnapshots, SnapshotInfo } from './snapshots'
 import { VolumeRef } from './volume-ref'
 

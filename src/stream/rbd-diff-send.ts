@@ -2,7 +2,7 @@
 // `rbd import-diff - pool/image` puts it into a Ceph cluster as an RBD
 // snapshot: the runs in ascending order, a piece that reads as zeros as a
 // zero record (no data on the wire), every other piece as a write record.
-import { GenerationSource } from '../copy/generation-source'
+import { GenerationSource } from '../generation/generation-source'
 import { runPieces } from '../copy/pieces'
 import { encodeEnd, encodeExtent, encodeSize, encodeSnapName, RBD_DIFF_HEADER, RBD_TAG } from '../format/rbd-diff'
 import { UsageError } from '../errors'

@@ -2,7 +2,7 @@
 // send` prints, and byte for byte what a mount's delta.stream reads): the
 // header, the check table (one extra read of the old and the new bytes),
 // then the records.
-import { GenerationSource } from '../copy/generation-source'
+import { GenerationSource } from '../generation/generation-source'
 import { runPieces, Piece } from '../copy/pieces'
 import { CheckTableChecksum, encodeCheckEntry } from './check-table'
 import {

@@ -2,7 +2,7 @@
 // and its check table entries: the one place send and the mount's
 // delta.stream decide it, so both write the same bytes.
 import { createHash } from 'crypto'
-import { GenerationSource } from '../copy/generation-source'
+import { GenerationSource } from '../generation/generation-source'
 import { Piece } from '../copy/pieces'
 import { CheckEntry } from './check-table'
 import { HeaderOptions, recordsForRuns } from './stream-format'

@@ -3,7 +3,7 @@
 // content needs the old bytes (from the COW) and the new bytes of every run,
 // read once on the first read, like delta.bmap.
 import { Generation } from '../generation/generation'
-import { sourceFromGeneration } from '../copy/generation-source'
+import { sourceFromGeneration } from '../generation/generation-source'
 import { baseSumsSizeBytes, formatBaseSums } from '../copy/base-sums'
 import { ComputedFile } from './computed-file'
 import { VfsFile } from './node'

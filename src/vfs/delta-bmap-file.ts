@@ -2,7 +2,7 @@
 // Its size is known from the runs; its content needs the SHA-256 of every
 // run, read once on the first read.
 import { Generation } from '../generation/generation'
-import { sourceFromGeneration } from '../copy/generation-source'
+import { sourceFromGeneration } from '../generation/generation-source'
 import { bmapSizeBytes, formatBmap } from '../bmap/bmap-xml'
 import { runChecksums } from '../bmap/range-checksums'
 import { ComputedFile } from './computed-file'

@@ -6,7 +6,7 @@
 // are kept, so a sequential reader reaches the table's checksum and the end
 // record without a second pass.
 import { Generation } from '../generation/generation'
-import { GenerationSource, sourceFromGeneration } from '../copy/generation-source'
+import { GenerationSource, sourceFromGeneration } from '../generation/generation-source'
 import { StreamLayout, RecordPlace } from '../stream/stream-layout'
 import { encodeDataRecord, encodeEndRecord, encodeStreamHeader, RECORD_HEADER_BYTES } from '../stream/stream-format'
 import { CHECK_ENTRY_BYTES, CheckTableChecksum, encodeCheckEntry } from '../stream/check-table'

@@ -1,10 +1,6 @@
-// The mount's root: one directory per generation. Three kinds of entries:
-// a delta generation (old COW + new snapshot), a full-copy-only generation
-// (no usable table, e.g. the first backup of a volume), and an error entry
-// that explains why a generation cannot be served.
-import { BlockSource } from '../io/block-source'
-import { ChunkRuns } from '../map/chunk-runs'
-import { Generation } from '../generation/generation'
+// The mount's root: one directory per generation, for each kind of root
+// entry (src/generation/root-entries.ts): the delta tree, a full copy, or ERROR.txt.
+import { checkGenerationName, RootEntry, rootEntryName } from '../generation/root-entries'
 import { UsageError } from '../errors'
 import { generationDir } from './generation-dir'
 import { VfsDir, VfsNode } from './node'
@@ -13,53 +9,6 @@ import { StaticDir } from './static-dir'
 import { TextFile } from './text-file'
 import { ChunksMapFile } from './chunks-map-file'
 import { ChangedDir } from './changed-dir'
-
-/** A generation with a valid exception table: the whole delta tree. */
-export interface DeltaEntry {
-  kind: 'delta'
-  generation: Generation
-}
-
-/** Only a snapshot, no delta: a directory with full.img and info.json. */
-export interface FullEntry {
-  kind: 'full'
-  name: string
-  snapshot: BlockSource
-  /** Facts shown in info.json (why there is no delta, sources, ...). */
-  info: Record<string, unknown>
-  /** What this generation changed, when known without a COW (a history's undo record): adds chunks.map and changed/. */
-  changes?: { runs: ChunkRuns; cowPath: string; snapshotPath: string }
-}
-
-/** A generation that cannot be served: a directory with ERROR.txt and no images. */
-export interface ErrorEntry {
-  kind: 'error'
-  name: string
-  message: string
-}
-
-export type RootEntry = DeltaEntry | FullEntry | ErrorEntry
-
-/** Directory name of an entry. */
-export function rootEntryName(entry: RootEntry): string {
-  return entry.kind === 'delta' ? entry.generation.name : entry.name
-}
-
-// NAME_MAX of Linux: the kernel refuses longer path components with ENAMETOOLONG.
-const NAME_MAX_BYTES = 255
-
-/** Refuses a name that cannot be a directory of the mount: one path component of at most 255 bytes. */
-export function checkGenerationName(name: string): void {
-  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-    throw new UsageError(`generation name "${name}" cannot be a directory name: expected a non-empty name without "/"`)
-  }
-  const bytes = Buffer.byteLength(name, 'utf8')
-  if (bytes > NAME_MAX_BYTES) {
-    throw new UsageError(
-      `generation name "${name.slice(0, 40)}..." is ${bytes} bytes long: a directory name can be at most ${NAME_MAX_BYTES} bytes (UTF-8); give a shorter --name`,
-    )
-  }
-}
 
 /** The root directory; refuses invalid or duplicate generation names. */
 export function createRootDir(entries: readonly RootEntry[], mountedAt: Date): VfsDir {

@@ -6,7 +6,7 @@
 import { promises as fsp } from 'fs'
 import path from 'path'
 import { openGeneration } from '../../src/generation/generation'
-import { sourceFromGeneration, GenerationSource } from '../../src/copy/generation-source'
+import { sourceFromGeneration, GenerationSource } from '../../src/generation/generation-source'
 import { FileSource } from '../../src/io/file-source'
 import { sendStream } from '../../src/stream/send'
 import { realKernelFixture, RealKernelFixture } from './fixtures'

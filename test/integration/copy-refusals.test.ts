@@ -10,7 +10,7 @@ import { streamOptionsFor } from '../../src/stream/stream-source'
 import { runCli, runCommand } from '../helpers/cli'
 import { scratchDir, removeScratchRoot } from '../helpers/tmp'
 import { generatedScenarios, identical, sh, sha256File, toolsOnPath, writeGenerationFolder } from './copy-helpers'
-import { openGenerationDir } from '../../src/copy/generation-source'
+import { openGenerationDir } from '../../src/copy/generation-dir-source'
 
 jest.setTimeout(120000)
 

@@ -10,7 +10,7 @@ import { CheckedStreams, writeCheckedStreams } from '../helpers/checked-streams'
 import { scratchDir, removeScratchRoot } from '../helpers/tmp'
 import { identical, sh, sha256File, toolsOnPath } from './copy-helpers'
 import { openGeneration } from '../../src/generation/generation'
-import { sourceFromGeneration } from '../../src/copy/generation-source'
+import { sourceFromGeneration } from '../../src/generation/generation-source'
 import { v1StreamBytes } from '../unit/stream/stream-test-data'
 
 jest.setTimeout(120000)

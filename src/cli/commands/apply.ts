@@ -1,7 +1,7 @@
 // snapdelta apply: writes a generation's changed runs onto a backup.
 import { Command } from 'commander'
 import { applyToTarget } from '../../copy/apply'
-import { openGenerationDir } from '../../copy/generation-source'
+import { openGenerationDir } from '../../copy/generation-dir-source'
 import { PROGRESS_OPTION, startProgress } from '../progress'
 import { printJson } from '../output'
 import { formatBytes } from '../../units'

@@ -1,6 +1,7 @@
 // snapdelta list --lv VG/LV: the generations `mount --lv` would show, without mounting.
 import { Command } from 'commander'
-import { closeEntries } from '../mount/request'
+import { closeEntries } from '../../generation/root-entries'
+import { listedGeneration } from '../../generation/generation-info'
 import { openGenerationEntries, planVolumeGenerations } from '../../lvm/lv-generations'
 import { parseVolumeRef } from '../../lvm/volume-ref'
 import { lvIdentity } from '../../lvm/snapshots'
@@ -31,28 +32,12 @@ export function registerList(program: Command): void {
       try {
         const generations = entries.map((entry, i) => {
           const plan = plans[i]
-          if (entry.kind === 'delta' && plan.kind === 'delta') {
-            const { runs, table } = entry.generation
-            return {
-              name: entry.generation.name,
-              kind: 'delta',
-              from: entry.generation.identities.from,
-              to: entry.generation.identities.to,
-              cowPath: entry.generation.cowPath,
-              snapshotPath: entry.generation.snapshotPath,
-              chunkSizeBytes: runs.chunkSizeBytes,
-              deviceSizeBytes: runs.deviceSizeBytes,
-              exceptions: table.exceptions,
-              changedChunks: runs.changedChunks,
-              runs: runs.count,
-              changedBytes: runs.changedBytes,
-            }
-          }
+          if (entry.kind === 'delta' && plan.kind === 'delta') return listedGeneration(entry.generation)
           if (entry.kind === 'full' && plan.kind === 'full') {
             const { snapshot } = plan
-            return { name: entry.name, kind: 'full', snapshot: snapshot.lv.name, to: lvIdentity(snapshot), snapshotPath: entry.snapshot.path, deviceSizeBytes: entry.snapshot.sizeBytes }
+            return { name: entry.name, kind: 'full' as const, snapshot: snapshot.lv.name, to: lvIdentity(snapshot), snapshotPath: entry.snapshot.path, deviceSizeBytes: entry.snapshot.sizeBytes }
           }
-          return { name: plan.name, kind: 'error', message: entry.kind === 'error' ? entry.message : 'unexpected entry' }
+          return { name: plan.name, kind: 'error' as const, message: entry.kind === 'error' ? entry.message : 'unexpected entry' }
         })
         const result = {
           volume: `${ref.vg}/${ref.lv}`,
@@ -81,8 +66,8 @@ export function registerList(program: Command): void {
         }
         if (generations.length > 0) text += 'generations (mount --lv shows one directory each):\n'
         for (const g of generations) {
-          if (g.kind === 'delta') text += `  ${g.name}/  delta: ${formatBytes(g.changedBytes as number)} changed in ${g.runs} runs (COW ${g.cowPath}, data ${g.snapshotPath})\n`
-          else if (g.kind === 'full') text += `  ${g.name}/  full: ${formatBytes(g.deviceSizeBytes as number)} (${g.snapshotPath})\n`
+          if (g.kind === 'delta') text += `  ${g.name}/  delta: ${formatBytes(g.changedBytes)} changed in ${g.runs} runs (COW ${g.cowPath}, data ${g.snapshotPath})\n`
+          else if (g.kind === 'full') text += `  ${g.name}/  full: ${formatBytes(g.deviceSizeBytes)} (${g.snapshotPath})\n`
           else text += `  ${g.name}/  ERROR: ${g.message}\n`
         }
         await writeStdout(text)

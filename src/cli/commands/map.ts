@@ -1,11 +1,11 @@
 // snapdelta map: prints a COW's chunk map without mounting anything.
 import { Command } from 'commander'
-import { ExceptionTable, readExceptionTableFromPath } from '../../cow/exception-table'
+import { CowChangeSource, openCowChangeSource } from '../../cow/cow-change-source'
 import { openGeneration } from '../../generation/generation'
 import { snapshotIdentityOfDevice } from '../../io/dm-identity'
 import { GenerationIdentities, UNKNOWN_SNAPSHOT } from '../../generation/generation-identity'
 import { resolveFrom } from '../../generation/resolve-identities'
-import { buildChunkRuns, ChunkRuns } from '../../map/chunk-runs'
+import { ChunkRuns } from '../../map/chunk-runs'
 import { chunksMapHeaderOf } from '../../map/chunks-map'
 import { formatChunksMapHeader, formatChunksMapLine } from '../../format/chunks-map-text'
 import { printJson, writeStdout } from '../output'
@@ -33,7 +33,7 @@ export function registerMap(program: Command): void {
     .option('--json', 'print JSON: the header fields (chunkSizeBytes, deviceSizeBytes or null, changedChunks, runs (a count, as in info.json), changedBytes, cowPath, snapshotPath or null), from and to ({name, uuid}), exceptions, and runList: [[offset, length], ...]')
     .option('--json-lines', 'the same as JSON lines: the fields on the first line, then one [offset, length] per run (for maps of millions of runs)')
     .action(async (opts: MapOptions) => {
-      let table: ExceptionTable
+      let changes: CowChangeSource
       let runs: ChunkRuns
       // Without the new snapshot only the older one is known.
       let identities: GenerationIdentities
@@ -41,15 +41,14 @@ export function registerMap(program: Command): void {
         // The checks mount makes, through the same code: a COW given as --snapshot is refused here too.
         const generation = await openGeneration({ cowPath: opts.cow, snapshotPath: opts.snapshot, baseName: opts.baseName })
         await generation.close()
-        ;({ table, runs, identities } = generation)
+        ;({ changes, runs, identities } = generation)
       } else {
-        table = await readExceptionTableFromPath(opts.cow)
-        identities = { to: UNKNOWN_SNAPSHOT, from: resolveFrom({ cowPath: opts.cow, baseName: opts.baseName, cowDevice: await snapshotIdentityOfDevice(table.cowIdentity) }) }
-        // Without the snapshot the device size is unknown: runs end at whole chunks.
-        runs = buildChunkRuns(table.oldChunks, table.exceptions, table.header.chunkSizeBytes, Number.MAX_SAFE_INTEGER)
+        changes = await openCowChangeSource(opts.cow)
+        identities = { to: UNKNOWN_SNAPSHOT, from: resolveFrom({ cowPath: opts.cow, baseName: opts.baseName, cowDevice: await snapshotIdentityOfDevice(changes.olderSnapshotDevice) }) }
+        runs = changes.runsFor(undefined)
       }
       const header = chunksMapHeaderOf(runs, opts.cow, opts.snapshot ?? null)
-      const summary = { ...header, from: identities.from, to: identities.to, exceptions: table.exceptions }
+      const summary = { ...header, from: identities.from, to: identities.to, exceptions: changes.description.exceptions }
       if (opts.jsonLines) {
         // A line per run: a map of ten million runs never has to be one JSON document in memory.
         let text = `${JSON.stringify(summary)}\n`

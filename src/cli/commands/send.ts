@@ -3,7 +3,7 @@
 // --full, a whole snapshot as a full stream (a first backup onto an empty target).
 import { Command } from 'commander'
 import { openSource } from '../../copy/open-source'
-import { GenerationSource } from '../../copy/generation-source'
+import { GenerationSource } from '../../generation/generation-source'
 import { sendStream, streamHeaderOf } from '../../stream/send'
 import { rbdDiffNames, sendRbdDiff } from '../../stream/rbd-diff-send'
 import { snapshotRunsSource } from '../../backup/volume-source'

@@ -1,6 +1,6 @@
 // snapdelta verify: is TARGET identical to the generation's new snapshot?
 import { Command } from 'commander'
-import { openGenerationDir } from '../../copy/generation-source'
+import { openGenerationDir } from '../../copy/generation-dir-source'
 import { verifyRuns, verifyWholeDevice, VerifyReport } from '../../copy/verify'
 import { FileSource } from '../../io/file-source'
 import { DiffersError, UsageError } from '../../errors'

@@ -2,8 +2,8 @@
 // command line (or an LVM volume), opened and validated before anything is mounted.
 import path from 'path'
 import { UsageError } from '../../errors'
-import { defaultGenerationName, GenerationSpec, openGeneration } from '../../generation/generation'
-import { checkGenerationName, RootEntry } from '../../vfs/root-dir'
+import { CowGenerationSpec, defaultGenerationName, openGeneration } from '../../generation/generation'
+import { checkGenerationName, closeEntries, RootEntry } from '../../generation/root-entries'
 import { lvMountEntries } from '../../lvm/lv-generations'
 import { parseVolumeRef } from '../../lvm/volume-ref'
 import { historyMountEntries } from '../../history/history-mount-entries'
@@ -11,7 +11,7 @@ import { historyMountEntries } from '../../history/history-mount-entries'
 export interface MountRequest {
   mountpoint: string
   /** --cow/--snapshot/--name groups, paired in order. */
-  generations: GenerationSpec[]
+  generations: CowGenerationSpec[]
   /** --lv VG/LV: the generations come from the volume's LVM snapshots instead. */
   lv?: string
   /** --history DIR: the generations of a history directory instead. */
@@ -24,8 +24,8 @@ export interface MountRequest {
 export type GroupOption = 'cow' | 'snapshot' | 'name' | 'base-name'
 
 /** Pairs --cow, --snapshot, --name and --base-name, given in any interleaving, into generations. */
-export function pairGenerationOptions(options: ReadonlyArray<[GroupOption, string]>): GenerationSpec[] {
-  const groups: Array<Partial<GenerationSpec>> = []
+export function pairGenerationOptions(options: ReadonlyArray<[GroupOption, string]>): CowGenerationSpec[] {
+  const groups: Array<Partial<CowGenerationSpec>> = []
   let current = 0
   for (const [kind, value] of options) {
     if (kind === 'name' || kind === 'base-name') {
@@ -54,7 +54,7 @@ export function pairGenerationOptions(options: ReadonlyArray<[GroupOption, strin
     const option = orphan.name !== undefined ? `--name ${orphan.name}` : `--base-name ${orphan.baseName}`
     throw new UsageError(`${option} is not part of a --cow/--snapshot group`)
   }
-  const specs = groups as GenerationSpec[]
+  const specs = groups as CowGenerationSpec[]
   const names = new Set<string>()
   for (const spec of specs) {
     const name = spec.name ?? defaultGenerationName(spec.snapshotPath)
@@ -84,13 +84,5 @@ export async function resolveMountEntries(request: MountRequest): Promise<RootEn
   }
   if (entries.length === 0) throw new UsageError('nothing to mount: give --cow OLD_COW --snapshot NEW_SNAPSHOT (or --lv VG/LV)')
   return entries
-}
-
-/** Releases what the entries hold open. */
-export async function closeEntries(entries: readonly RootEntry[]): Promise<void> {
-  for (const entry of entries) {
-    if (entry.kind === 'delta') await entry.generation.close()
-    else if (entry.kind === 'full') await entry.snapshot.close()
-  }
 }
 

@@ -12,11 +12,13 @@ import { findMount } from '../../fuse/mount-table'
 import { mayAllowOther } from '../../fuse/fuse-conf'
 import { openServerLog, removeServerLog, removeServerRecord, writeServerRecord } from '../../fuse/server-registry'
 import { ensureRuntimeDir } from '../../io/runtime-dir'
-import { createRootDir, RootEntry, rootEntryName } from '../../vfs/root-dir'
+import { createRootDir } from '../../vfs/root-dir'
+import { closeEntries, RootEntry, rootEntryName } from '../../generation/root-entries'
 import { formatBytes } from '../../units'
 import { describeSnapshot, SnapshotIdentity } from '../../generation/generation-identity'
+import { generationSummary } from '../../generation/generation-info'
 import { formatJson } from '../output'
-import { closeEntries, MountRequest, resolveMountEntries } from './request'
+import { MountRequest, resolveMountEntries } from './request'
 
 const debug = createDebug('snapdelta:mount')
 
@@ -195,20 +197,7 @@ function entrySummary(entry: RootEntry): Record<string, unknown> {
     const to = entry.info.to as SnapshotIdentity | undefined
     return { name, kind: 'full', ...(to ? { to } : {}), deviceSizeBytes: entry.snapshot.sizeBytes }
   }
-  const { generation } = entry
-  return {
-    name,
-    kind: 'delta',
-    from: generation.identities.from,
-    to: generation.identities.to,
-    cowPath: generation.cowPath,
-    snapshotPath: generation.snapshotPath,
-    chunkSizeBytes: generation.runs.chunkSizeBytes,
-    deviceSizeBytes: generation.runs.deviceSizeBytes,
-    changedChunks: generation.runs.changedChunks,
-    runs: generation.runs.count,
-    changedBytes: generation.runs.changedBytes,
-  }
+  return generationSummary(entry.generation)
 }
 
 // Written without waiting: the mount is up either way, and a reader that left must not stop its server.

@@ -1,7 +1,7 @@
 // A GenerationSource over an in-memory snapshot and a run list, for tests
 // that need no files: new snapshot bytes come from a Buffer, and the old
 // snapshot's (readOld) from another when the test gives one.
-import { GenerationSource } from '../../../src/copy/generation-source'
+import { GenerationSource } from '../../../src/generation/generation-source'
 import { ChunkRuns, chunkRunsFromByteRanges } from '../../../src/map/chunk-runs'
 import { MemorySource } from '../vfs/memory-source'
 import { UNKNOWN_SNAPSHOT } from '../../../src/generation/generation-identity'

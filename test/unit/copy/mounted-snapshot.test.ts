@@ -4,9 +4,9 @@
 // merely holds such an info.json is read from its own files.
 import { copyFileSync, renameSync, writeFileSync } from 'fs'
 import path from 'path'
-import { openGenerationDir } from '../../../src/copy/generation-source'
+import { openGenerationDir } from '../../../src/copy/generation-dir-source'
 import { openGeneration } from '../../../src/generation/generation'
-import { generationInfo } from '../../../src/vfs/generation-dir'
+import { generationInfo } from '../../../src/generation/generation-info'
 import { chunksMapText } from '../../../src/map/chunks-map'
 import { realKernelFixture } from '../../helpers/fixtures'
 import { scratchDir, removeScratchRoot } from '../../helpers/tmp'

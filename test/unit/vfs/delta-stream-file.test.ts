@@ -2,7 +2,7 @@ import { deltaStreamFile, deltaStreamFileOf } from '../../../src/vfs/delta-strea
 import { deltaBmapFile } from '../../../src/vfs/delta-bmap-file'
 import { openGeneration, Generation } from '../../../src/generation/generation'
 import { writeScenario, pseudoRandomBytes } from '../../../src/cow/scenario'
-import { sourceFromGeneration } from '../../../src/copy/generation-source'
+import { sourceFromGeneration } from '../../../src/generation/generation-source'
 import { formatBmap } from '../../../src/bmap/bmap-xml'
 import { runChecksums } from '../../../src/bmap/range-checksums'
 import { VfsFile } from '../../../src/vfs/node'

@@ -1,4 +1,5 @@
-import { createRootDir, RootEntry } from '../../../src/vfs/root-dir'
+import { createRootDir } from '../../../src/vfs/root-dir'
+import { RootEntry } from '../../../src/generation/root-entries'
 import { GENERATION_ENTRIES } from '../../../src/vfs/generation-dir'
 import { openGeneration, Generation } from '../../../src/generation/generation'
 import { writeScenario, pseudoRandomBytes } from '../../../src/cow/scenario'
@@ -65,7 +66,7 @@ test('info.json states the facts of the generation', async () => {
     runs: 2,
     changedBytes: 2 * 4096 + 100,
     exceptions: 3,
-    cowPath: generation.cowPath,
+    cowPath: generation.changes.description.cowPath,
     snapshotPath: generation.snapshotPath,
     mountedAt: MOUNTED_AT.toISOString(),
   })

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'fs'
 import path from 'path'
-import { openGenerationDir, runsFromChunksMap } from '../../../src/copy/generation-source'
+import { openGenerationDir, runsFromChunksMap } from '../../../src/copy/generation-dir-source'
 import { formatChunksMapHeader, formatChunksMapLine, changedFileName } from '../../../src/format/chunks-map-text'
 import { InvalidInputError } from '../../../src/errors'
 import { pseudoRandomBytes } from '../../../src/cow/scenario'

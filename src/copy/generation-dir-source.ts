@@ -1,21 +1,20 @@
-// Where apply, verify and send read a generation's changed bytes from: an
-// opened Generation (COW + snapshot), a generation directory on a mount
-// (chunks.map + delta.img), or a copy of one without delta.img (chunks.map +
-// changed/). All three answer the same question: the new snapshot's bytes
-// inside the runs.
+// A generation directory as a GenerationSource (src/generation/generation-source.ts):
+// one on a live mount (the snapshot itself, confirmed by the mount), one on a
+// mount or a copy with delta.img (chunks.map + delta.img), or a copy without
+// it (chunks.map + changed/).
 import { promises as fsp } from 'fs'
 import path from 'path'
 import createDebug from 'debug'
-import { BlockSource } from '../io/block-source'
 import { FileSource } from '../io/file-source'
 import { identityOfPath, NamedIdentity } from '../io/device-identity'
 import { readTextFile } from '../io/read-text-file'
 import { ChunkRuns, chunkRunsFromByteRanges } from '../map/chunk-runs'
-import { Generation } from '../generation/generation'
-import { GenerationIdentities, SnapshotIdentity, UNKNOWN_SNAPSHOT } from '../generation/generation-identity'
+import { GenerationSource } from '../generation/generation-source'
+import { GenerationIdentities, UNKNOWN_SNAPSHOT } from '../generation/generation-identity'
+import { InfoReadBack, readGenerationInfo } from '../generation/read-generation-info'
 import { changedFileName, parseChangedFileName, parseChunksMap } from '../format/chunks-map-text'
 import { DeviceIoError, InvalidInputError, ioError } from '../errors'
-import { confirmedMountedSnapshot, MAX_INFO_JSON_BYTES } from './mounted-snapshot'
+import { confirmedMountedSnapshot } from './mounted-snapshot'
 import { lazyOldContent } from '../cow/old-content'
 import { BaseSums, parseBaseSums } from '../format/base-sums-text'
 
@@ -23,63 +22,6 @@ const debug = createDebug('snapdelta:copy')
 
 // A chunks.map of ten million runs is about 300 MB; past this a string cannot hold it anyway.
 const MAX_CHUNKS_MAP_BYTES = 512 * 1024 * 1024
-
-export interface GenerationSource {
-  /** What to name in messages: a directory or "COW + snapshot". */
-  readonly description: string
-  readonly runs: ChunkRuns
-  /** Fills `target` with the new snapshot's bytes at `offsetBytes`; the range must lie inside one run. */
-  readChanged(target: Buffer, offsetBytes: number): Promise<void>
-  /** The whole new snapshot when this source has it (full.img, or the snapshot itself). */
-  readonly full: BlockSource | undefined
-  /** Every file or device the generation is read from or names (snapshot, COW, images): never a TARGET. */
-  readonly inputs: readonly NamedIdentity[]
-  /** The snapshot the delta starts from and the one it leads to, as far as known. */
-  readonly identities: GenerationIdentities
-  /**
-   * Fills `target` with the OLD snapshot's bytes at `offsetBytes` (inside one
-   * run): what a backup holding the base has there. Present only where the
-   * source can read them (it has the old snapshot's COW).
-   */
-  readonly readOld?: (target: Buffer, offsetBytes: number) => Promise<void>
-  /**
-   * The parsed base.sha256 of a generation directory that cannot read the old
-   * snapshot (a copy): rejects when the file is missing or unusable.
-   */
-  readonly readBaseSums?: () => Promise<BaseSums>
-  close(): Promise<void>
-}
-
-/**
- * A source over an opened Generation; closing it closes the old snapshot's
- * COW if readOld opened it, and leaves the Generation open.
- */
-export function sourceFromGeneration(generation: Generation): GenerationSource {
-  const { runs } = generation
-  const old = lazyOldContent(generation.cowPath, {
-    chunkSizeBytes: runs.chunkSizeBytes,
-    deviceSizeBytes: runs.deviceSizeBytes,
-    identity: generation.table.cowIdentity,
-  })
-  return {
-    description: `${generation.cowPath} + ${generation.snapshotPath}`,
-    runs,
-    readChanged: (target, offsetBytes) => generation.snapshot.readInto(target, offsetBytes),
-    full: generation.snapshot,
-    inputs: generationInputs(generation),
-    identities: generation.identities,
-    readOld: old.readOld,
-    close: old.close,
-  }
-}
-
-/** The snapshot and the COW of `generation`, as far as their identities are known. */
-export function generationInputs(generation: Generation): NamedIdentity[] {
-  const inputs: NamedIdentity[] = []
-  if (generation.snapshot.identity) inputs.push({ path: generation.snapshotPath, identity: generation.snapshot.identity })
-  if (generation.table.cowIdentity) inputs.push({ path: generation.cowPath, identity: generation.table.cowIdentity })
-  return inputs
-}
 
 /**
  * Opens a generation directory (mounted or copied): chunks.map, then the
@@ -187,29 +129,20 @@ async function readBaseSumsFile(dir: string): Promise<BaseSums> {
  * are checked against a history; the content check guards the rest.
  */
 async function readInfo(dir: string): Promise<{ named: NamedIdentity[]; identities: GenerationIdentities }> {
-  const unknown = { named: [], identities: { from: UNKNOWN_SNAPSHOT, to: UNKNOWN_SNAPSHOT } }
-  let info: { snapshotPath?: unknown; cowPath?: unknown; from?: unknown; to?: unknown } | null
+  let info: InfoReadBack
   try {
-    info = JSON.parse((await readTextFile(path.join(dir, 'info.json'), MAX_INFO_JSON_BYTES)).text)
+    info = (await readGenerationInfo(dir)).info
   } catch (err) {
     debug('%s: no usable info.json (%s)', dir, (err as Error).message)
-    return unknown
+    return { named: [], identities: { from: UNKNOWN_SNAPSHOT, to: UNKNOWN_SNAPSHOT } }
   }
-  if (typeof info !== 'object' || info === null) return unknown
   const named: NamedIdentity[] = []
   for (const candidate of [info.snapshotPath, info.cowPath]) {
-    if (typeof candidate !== 'string') continue
+    if (candidate === undefined) continue
     const identity = await identityOfPath(candidate)
     if (identity) named.push({ path: candidate, identity })
   }
-  return { named, identities: { from: snapshotIdentityOf(info.from), to: snapshotIdentityOf(info.to) } }
-}
-
-// A {name, uuid} object of info.json; anything else is an unknown snapshot.
-function snapshotIdentityOf(value: unknown): SnapshotIdentity {
-  const v = value as { name?: unknown; uuid?: unknown } | null
-  if (typeof v !== 'object' || v === null) return UNKNOWN_SNAPSHOT
-  return { name: typeof v.name === 'string' ? v.name : null, uuid: typeof v.uuid === 'string' ? v.uuid : null }
+  return { named, identities: { from: info.from, to: info.to } }
 }
 
 /** Parses chunks.map text into runs; the device size comes from its device_size_bytes header. */

@@ -1,0 +1,80 @@
+// What a delta generation says of itself: info.json, which the mount writes
+// (and read-generation-info.ts reads back for apply, verify and send), and
+// the parts of it that `list` and the mount summary print. generationFacts is
+// the one place these facts are put together; GenerationInfo is the one type
+// of info.json, for its writer and its readers.
+import { Generation, GenerationChanges } from './generation'
+import { SnapshotIdentity } from './generation-identity'
+
+/** What a node of a generation directory is built from. */
+export interface GenerationContext {
+  generation: Generation
+  mountedAt: Date
+}
+
+/** The facts of a delta generation: all of info.json but the time of the mount. */
+export type GenerationFacts = {
+  name: string
+  kind: 'delta'
+  from: SnapshotIdentity
+  to: SnapshotIdentity
+  chunkSizeBytes: number
+  deviceSizeBytes: number
+  changedChunks: number
+  runs: number
+  changedBytes: number
+} & GenerationChanges['description'] & {
+    snapshotPath: string
+    /** What snapshotPath named when it was opened (io/device-identity.ts). */
+    snapshotIdentity: string | undefined
+    openedAt: string
+  }
+
+/** info.json of a delta generation. */
+export type GenerationInfo = GenerationFacts & { mountedAt: string }
+
+/** The facts of `generation`, in info.json's order. */
+export function generationFacts(generation: Generation): GenerationFacts {
+  const { runs } = generation
+  return {
+    name: generation.name,
+    kind: 'delta',
+    from: generation.identities.from,
+    to: generation.identities.to,
+    chunkSizeBytes: runs.chunkSizeBytes,
+    deviceSizeBytes: runs.deviceSizeBytes,
+    changedChunks: runs.changedChunks,
+    runs: runs.count,
+    changedBytes: runs.changedBytes,
+    ...generation.changes.description,
+    snapshotPath: generation.snapshotPath,
+    snapshotIdentity: generation.snapshot.identity,
+    openedAt: generation.openedAt.toISOString(),
+  }
+}
+
+/** The facts info.json shows. */
+export function generationInfo({ generation, mountedAt }: GenerationContext): GenerationInfo {
+  return { ...generationFacts(generation), mountedAt: mountedAt.toISOString() }
+}
+
+// What the mount summary and `list` print of the facts, each in the order it always has
+// (cowPath and exceptions come from the COW's description: another kind of source needs its own lists).
+const SUMMARY_FIELDS = ['name', 'kind', 'from', 'to', 'cowPath', 'snapshotPath', 'chunkSizeBytes', 'deviceSizeBytes', 'changedChunks', 'runs', 'changedBytes'] as const
+const LIST_FIELDS = ['name', 'kind', 'from', 'to', 'cowPath', 'snapshotPath', 'chunkSizeBytes', 'deviceSizeBytes', 'exceptions', 'changedChunks', 'runs', 'changedBytes'] as const
+
+/** A delta generation as the mount summary shows it. */
+export function generationSummary(generation: Generation): Pick<GenerationFacts, (typeof SUMMARY_FIELDS)[number]> {
+  return pick(generationFacts(generation), SUMMARY_FIELDS)
+}
+
+/** A delta generation as `list` shows it. */
+export function listedGeneration(generation: Generation): Pick<GenerationFacts, (typeof LIST_FIELDS)[number]> {
+  return pick(generationFacts(generation), LIST_FIELDS)
+}
+
+function pick<T, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
+  const picked = {} as Pick<T, K>
+  for (const key of keys) picked[key] = value[key]
+  return picked
+}
