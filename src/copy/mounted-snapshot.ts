@@ -48,7 +48,7 @@ export async function confirmedMountedSnapshot(dir: string, mapDev: number, devi
     debug('%s: no usable info.json (%s)', dir, (err as Error).message)
     return undefined
   }
-  if (info.kind !== 'delta' || info.snapshotPath === undefined || info.snapshotIdentity === undefined) return undefined
+  if ((info.kind !== 'delta' && info.kind !== 'thin') || info.snapshotPath === undefined || info.snapshotIdentity === undefined) return undefined
   let snapshot: FileSource
   try {
     snapshot = await FileSource.open(info.snapshotPath)

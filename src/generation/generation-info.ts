@@ -3,7 +3,9 @@
 // the parts of it that `list` and the mount summary print. generationFacts is
 // the one place these facts are put together; GenerationInfo is the one type
 // of info.json, for its writer and its readers.
-import { Generation, GenerationChanges } from './generation'
+import { Generation } from './generation'
+import { CowDescription } from '../cow/cow-change-source'
+import { ThinDescription } from '../thin/thin-change-source'
 import { SnapshotIdentity } from './generation-identity'
 
 /** What a node of a generation directory is built from. */
@@ -15,7 +17,8 @@ export interface GenerationContext {
 /** The facts of a delta generation: all of info.json but the time of the mount. */
 export type GenerationFacts = {
   name: string
-  kind: 'delta'
+  /** A dm-snapshot delta ('delta', as always), or one of two LVM thin snapshots ('thin'). */
+  kind: 'delta' | 'thin'
   from: SnapshotIdentity
   to: SnapshotIdentity
   chunkSizeBytes: number
@@ -23,7 +26,7 @@ export type GenerationFacts = {
   changedChunks: number
   runs: number
   changedBytes: number
-} & GenerationChanges['description'] & {
+} & Partial<CowDescription> & Partial<ThinDescription> & {
     snapshotPath: string
     /** What snapshotPath named when it was opened (io/device-identity.ts). */
     snapshotIdentity: string | undefined
@@ -38,7 +41,7 @@ export function generationFacts(generation: Generation): GenerationFacts {
   const { runs } = generation
   return {
     name: generation.name,
-    kind: 'delta',
+    kind: generation.changes.kind === 'thin' ? 'thin' : 'delta',
     from: generation.identities.from,
     to: generation.identities.to,
     chunkSizeBytes: runs.chunkSizeBytes,
@@ -63,18 +66,23 @@ export function generationInfo({ generation, mountedAt }: GenerationContext): Ge
 const SUMMARY_FIELDS = ['name', 'kind', 'from', 'to', 'cowPath', 'snapshotPath', 'chunkSizeBytes', 'deviceSizeBytes', 'changedChunks', 'runs', 'changedBytes'] as const
 const LIST_FIELDS = ['name', 'kind', 'from', 'to', 'cowPath', 'snapshotPath', 'chunkSizeBytes', 'deviceSizeBytes', 'exceptions', 'changedChunks', 'runs', 'changedBytes'] as const
 
+// A thin generation has no COW: the pool and the thin ids say where its changes come from.
+const THIN_FIELDS = ['name', 'kind', 'from', 'to', 'pool', 'fromThinId', 'toThinId', 'snapshotPath', 'chunkSizeBytes', 'deviceSizeBytes', 'changedChunks', 'runs', 'changedBytes'] as const
+
+type Listed<K extends readonly (keyof GenerationFacts)[]> = Pick<GenerationFacts, K[number]>
+
 /** A delta generation as the mount summary shows it. */
-export function generationSummary(generation: Generation): Pick<GenerationFacts, (typeof SUMMARY_FIELDS)[number]> {
-  return pick(generationFacts(generation), SUMMARY_FIELDS)
+export function generationSummary(generation: Generation): Listed<typeof SUMMARY_FIELDS> {
+  return pick(generationFacts(generation), generation.changes.kind === 'thin' ? THIN_FIELDS : SUMMARY_FIELDS) as Listed<typeof SUMMARY_FIELDS>
 }
 
 /** A delta generation as `list` shows it. */
-export function listedGeneration(generation: Generation): Pick<GenerationFacts, (typeof LIST_FIELDS)[number]> {
-  return pick(generationFacts(generation), LIST_FIELDS)
+export function listedGeneration(generation: Generation): Listed<typeof LIST_FIELDS> {
+  return pick(generationFacts(generation), generation.changes.kind === 'thin' ? THIN_FIELDS : LIST_FIELDS) as Listed<typeof LIST_FIELDS>
 }
 
-function pick<T, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
-  const picked = {} as Pick<T, K>
+function pick<K extends keyof GenerationFacts>(value: GenerationFacts, keys: readonly K[]): Pick<GenerationFacts, K> {
+  const picked = {} as Pick<GenerationFacts, K>
   for (const key of keys) picked[key] = value[key]
   return picked
 }

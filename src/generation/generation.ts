@@ -8,12 +8,13 @@ import { FileSource } from '../io/file-source'
 import { parseCowHeader, SNAP_MAGIC, SNAPSHOT_DISK_VERSION, COW_HEADER_BYTES } from '../format/cow-header'
 import { InvalidInputError } from '../errors'
 import { CowChangeSource, openCowChangeSource } from '../cow/cow-change-source'
+import { ThinChangeSource } from '../thin/thin-change-source'
 import { GenerationIdentities, SnapshotIdentity } from './generation-identity'
 import { resolveIdentities } from './resolve-identities'
 import { snapshotIdentityOfDevice } from '../io/dm-identity'
 
 /** The change sources a generation can have, told apart by `kind`. */
-export type GenerationChanges = CowChangeSource
+export type GenerationChanges = CowChangeSource | ThinChangeSource
 
 /** What a generation joins besides its changes. */
 export interface GenerationEnds {

@@ -22,7 +22,7 @@ export function parseGenerationInfo(text: string, source: string): InfoReadBack 
   if (typeof value !== 'object' || value === null) throw new InvalidInputError(`${source}: expected a JSON object`)
   const info = value as { [K in keyof GenerationInfo]?: unknown }
   return {
-    kind: info.kind === 'delta' ? info.kind : undefined,
+    kind: info.kind === 'delta' || info.kind === 'thin' ? info.kind : undefined,
     snapshotPath: textOf(info.snapshotPath),
     snapshotIdentity: textOf(info.snapshotIdentity),
     cowPath: textOf(info.cowPath),

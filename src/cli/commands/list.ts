@@ -66,9 +66,9 @@ export function registerList(program: Command): void {
         }
         if (generations.length > 0) text += 'generations (mount --lv shows one directory each):\n'
         for (const g of generations) {
-          if (g.kind === 'delta') text += `  ${g.name}/  delta: ${formatBytes(g.changedBytes)} changed in ${g.runs} runs (COW ${g.cowPath}, data ${g.snapshotPath})\n`
+          if (g.kind === 'delta' || g.kind === 'thin') text += `  ${g.name}/  delta: ${formatBytes(g.changedBytes)} changed in ${g.runs} runs (COW ${g.cowPath}, data ${g.snapshotPath})\n`
           else if (g.kind === 'full') text += `  ${g.name}/  full: ${formatBytes(g.deviceSizeBytes)} (${g.snapshotPath})\n`
-          else text += `  ${g.name}/  ERROR: ${g.message}\n`
+          else if ('message' in g) text += `  ${g.name}/  ERROR: ${g.message}\n`
         }
         await writeStdout(text)
       } finally {

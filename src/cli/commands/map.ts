@@ -1,7 +1,10 @@
 // snapdelta map: prints a COW's chunk map without mounting anything.
 import { Command } from 'commander'
-import { CowChangeSource, openCowChangeSource } from '../../cow/cow-change-source'
-import { openGeneration } from '../../generation/generation'
+import { openCowChangeSource } from '../../cow/cow-change-source'
+import { GenerationChanges, openGeneration } from '../../generation/generation'
+import { openThinGeneration, ThinGenerationOptions, wantsThin } from '../../thin/thin-generation'
+import { addThinOptions } from '../thin-options'
+import { UsageError } from '../../errors'
 import { snapshotIdentityOfDevice } from '../../io/dm-identity'
 import { GenerationIdentities, UNKNOWN_SNAPSHOT } from '../../generation/generation-identity'
 import { resolveFrom } from '../../generation/resolve-identities'
@@ -10,8 +13,8 @@ import { chunksMapHeaderOf } from '../../map/chunks-map'
 import { formatChunksMapHeader, formatChunksMapLine } from '../../format/chunks-map-text'
 import { printJson, writeStdout } from '../output'
 
-interface MapOptions {
-  cow: string
+interface MapOptions extends ThinGenerationOptions {
+  cow?: string
   snapshot?: string
   baseName?: string
   json?: boolean
@@ -20,24 +23,34 @@ interface MapOptions {
 
 /** Registers `snapdelta map`. */
 export function registerMap(program: Command): void {
-  program
+  const command = program
     .command('map')
-    .summary("print a COW device's chunk map without mounting")
+    .summary("print a generation's chunk map (a COW device, or two thin snapshots) without mounting")
     .description(
-      "Print the chunk map of a snapshot's COW device: the byte ranges written to the origin since that snapshot.\n" +
+      "Print the chunk map of a snapshot's COW device: the byte ranges written to the origin since that snapshot;\n" +
+        'or, with the --thin options, the ranges thin_delta lists between two thin snapshots of one pool.\n' +
         'Same format as chunks.map in a mounted generation. Reads the COW with O_DIRECT; writes nothing.',
     )
-    .requiredOption('--cow <path>', 'COW device or image of the older snapshot (e.g. /dev/mapper/vg-snap1-cow)')
+    .option('--cow <path>', 'COW device or image of the older snapshot (e.g. /dev/mapper/vg-snap1-cow)')
     .option('--snapshot <path>', 'the newer snapshot: checks it holds every chunk and clamps the last run to its size')
     .option('--base-name <name>', "the older snapshot's name (the one the backup holds), shown as \"from\" where the COW does not name it (LVM COWs do); a contradicting one is refused")
     .option('--json', 'print JSON: the header fields (chunkSizeBytes, deviceSizeBytes or null, changedChunks, runs (a count, as in info.json), changedBytes, cowPath, snapshotPath or null), from and to ({name, uuid}), exceptions, and runList: [[offset, length], ...]')
     .option('--json-lines', 'the same as JSON lines: the fields on the first line, then one [offset, length] per run (for maps of millions of runs)')
-    .action(async (opts: MapOptions) => {
-      let changes: CowChangeSource
+  addThinOptions(command).action(async (opts: MapOptions) => {
+      let changes: GenerationChanges
       let runs: ChunkRuns
       // Without the new snapshot only the older one is known.
       let identities: GenerationIdentities
-      if (opts.snapshot) {
+      let snapshotPath = opts.snapshot ?? null
+      if (wantsThin(opts)) {
+        if (opts.cow !== undefined) throw new UsageError('--cow names a dm-snapshot COW: a thin delta comes from the --thin options instead')
+        const spec = await openThinGeneration(opts)
+        const generation = await openGeneration({ ...spec, baseName: opts.baseName })
+        await generation.close()
+        ;({ changes, runs, identities, snapshotPath } = generation)
+      } else if (opts.cow === undefined) {
+        throw new UsageError('expected --cow PATH (a dm-snapshot COW), or the --thin options (two thin snapshots)')
+      } else if (opts.snapshot) {
         // The checks mount makes, through the same code: a COW given as --snapshot is refused here too.
         const generation = await openGeneration({ cowPath: opts.cow, snapshotPath: opts.snapshot, baseName: opts.baseName })
         await generation.close()
@@ -47,8 +60,9 @@ export function registerMap(program: Command): void {
         identities = { to: UNKNOWN_SNAPSHOT, from: resolveFrom({ cowPath: opts.cow, baseName: opts.baseName, cowDevice: await snapshotIdentityOfDevice(changes.olderSnapshotDevice) }) }
         runs = changes.runsFor(undefined)
       }
-      const header = chunksMapHeaderOf(runs, opts.cow, opts.snapshot ?? null)
-      const summary = { ...header, from: identities.from, to: identities.to, exceptions: changes.description.exceptions }
+      const header = chunksMapHeaderOf(runs, changes.path, snapshotPath)
+      const own = changes.kind === 'cow' ? { exceptions: changes.description.exceptions } : { kind: changes.kind, ...changes.description }
+      const summary = { ...header, from: identities.from, to: identities.to, ...own }
       if (opts.jsonLines) {
         // A line per run: a map of ten million runs never has to be one JSON document in memory.
         let text = `${JSON.stringify(summary)}\n`

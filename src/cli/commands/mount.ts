@@ -3,10 +3,13 @@
 import { Command } from 'commander'
 import path from 'path'
 import { GroupOption, MountRequest, pairGenerationOptions } from '../mount/request'
+import { UsageError } from '../../errors'
 import { mountInBackground, serveInForeground } from '../mount/server'
 import { parseMountOptions } from '../mount/mount-options'
+import { addThinOptions } from '../thin-options'
+import { ThinGenerationOptions, wantsThin } from '../../thin/thin-generation'
 
-interface MountCliOptions {
+interface MountCliOptions extends Omit<ThinGenerationOptions, 'snapshot'> {
   lv?: string
   history?: string
   foreground?: boolean
@@ -25,7 +28,7 @@ export function registerMount(program: Command): void {
     groupOptions.push([kind, value])
     return value
   }
-  program
+  const command = program
     .command('mount')
     .summary('mount generations read-only as files (full.img, delta.img, chunks.map, changed/)')
     .description(
@@ -48,13 +51,16 @@ export function registerMount(program: Command): void {
     .option('--json', 'print the mount summary as JSON')
     .option('-o, --options <list>', 'these options as a FUSE-style comma-separated list: cow=PATH,snapshot=PATH,name=NAME,base-name=NAME, lv=VG/LV, history=DIR, allow_other, mkdir; mount(8)\'s own (ro, noauto, nofail, x-systemd.*, ...) are ignored')
     .option('--sloppy', 'ignore unknown -o options (mount -s)')
-    .action(async (mountpoint: string, opts: MountCliOptions) => {
+  addThinOptions(command).action(async (mountpoint: string, opts: MountCliOptions) => {
       const fromList = parseMountOptions(opts.options ?? '', !!opts.sloppy)
       const groups = [...groupOptions, ...fromList.groupOptions]
       const lv = opts.lv ?? fromList.lv
+      // A thin generation is one --snapshot (offline form) and at most one --name, not --cow/--snapshot groups.
+      const thin = wantsThin(opts) ? thinRequest(opts, groups) : undefined
       const request: MountRequest = {
         mountpoint: path.resolve(mountpoint),
-        generations: lv && groups.length === 0 ? [] : pairGenerationOptions(groups),
+        thin,
+        generations: (lv && groups.length === 0) || thin ? [] : pairGenerationOptions(groups),
         lv,
         history: opts.history ?? fromList.history,
         allowOther: !!opts.allowOther || fromList.allowOther,
@@ -66,3 +72,13 @@ export function registerMount(program: Command): void {
     })
 }
 
+function thinRequest(opts: MountCliOptions, groups: ReadonlyArray<[GroupOption, string]>): MountRequest['thin'] {
+  const one = (kind: GroupOption) => {
+    const values = groups.filter(([k]) => k === kind).map(([, v]) => v)
+    if (values.length > 1) throw new UsageError(`--${kind}: a thin generation takes one, got ${values.length}`)
+    return values[0]
+  }
+  if (one('cow') !== undefined) throw new UsageError('--cow names a dm-snapshot COW: a thin generation comes from the --thin options instead')
+  const snapshot = one('snapshot')
+  return { ...opts, snapshot: snapshot === undefined ? undefined : path.resolve(snapshot), name: one('name'), baseName: one('base-name') }
+}

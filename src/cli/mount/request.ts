@@ -2,6 +2,7 @@
 // command line (or an LVM volume), opened and validated before anything is mounted.
 import path from 'path'
 import { UsageError } from '../../errors'
+import { openThinGeneration, ThinGenerationOptions } from '../../thin/thin-generation'
 import { CowGenerationSpec, defaultGenerationName, openGeneration } from '../../generation/generation'
 import { checkGenerationName, closeEntries, RootEntry } from '../../generation/root-entries'
 import { lvMountEntries } from '../../lvm/lv-generations'
@@ -16,6 +17,8 @@ export interface MountRequest {
   lv?: string
   /** --history DIR: the generations of a history directory instead. */
   history?: string
+  /** The --thin options: one generation of two thin snapshots instead (its --snapshot and --name are in thinName/thin.snapshot). */
+  thin?: ThinGenerationOptions & { name?: string; baseName?: string }
   allowOther: boolean
   mkdir: boolean
   json: boolean
@@ -70,6 +73,13 @@ export async function resolveMountEntries(request: MountRequest): Promise<RootEn
   if (request.history) {
     if (request.lv || request.generations.length > 0) throw new UsageError('give either --history or --cow/--snapshot groups or --lv, not several')
     return historyMountEntries(path.resolve(request.history), `mount ${request.mountpoint}`)
+  }
+  if (request.thin) {
+    if (request.lv || request.generations.length > 0) throw new UsageError('give either the --thin options or --cow/--snapshot groups or --lv, not several')
+    const { name, baseName, ...thin } = request.thin
+    const spec = await openThinGeneration(thin)
+    if (name !== undefined) checkGenerationName(name)
+    return [{ kind: 'delta', generation: await openGeneration({ ...spec, name, baseName }) }]
   }
   if (request.lv) {
     if (request.generations.length > 0) throw new UsageError('give either --lv or --cow/--snapshot groups, not both')

@@ -1,3 +1,4 @@
+import { CowDescription } from '../../../src/cow/cow-change-source'
 import { createRootDir } from '../../../src/vfs/root-dir'
 import { RootEntry } from '../../../src/generation/root-entries'
 import { GENERATION_ENTRIES } from '../../../src/vfs/generation-dir'
@@ -66,7 +67,7 @@ test('info.json states the facts of the generation', async () => {
     runs: 2,
     changedBytes: 2 * 4096 + 100,
     exceptions: 3,
-    cowPath: generation.changes.description.cowPath,
+    cowPath: (generation.changes.description as CowDescription).cowPath,
     snapshotPath: generation.snapshotPath,
     mountedAt: MOUNTED_AT.toISOString(),
   })
