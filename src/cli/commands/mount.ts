@@ -4,6 +4,7 @@ import { Command } from 'commander'
 import path from 'path'
 import { GroupOption, MountRequest, pairGenerationOptions } from '../mount/request'
 import { UsageError } from '../../errors'
+import { GENERATION_ENTRIES } from '../../vfs/generation-dir'
 import { mountInBackground, serveInForeground } from '../mount/server'
 import { parseMountOptions } from '../mount/mount-options'
 import { addThinOptions } from '../thin-options'
@@ -30,10 +31,10 @@ export function registerMount(program: Command): void {
   }
   const command = program
     .command('mount')
-    .summary('mount generations read-only as files (full.img, delta.img, chunks.map, changed/)')
+    .summary('mount generations read-only as files (full.img, delta.img, chunks.map, changed/, delta.stream, ...)')
     .description(
-      'Mount generations read-only at MOUNTPOINT: each is a directory GEN/ with full.img, delta.img, chunks.map,\n' +
-        'changed/ and info.json. Repeat --cow/--snapshot[/--name/--base-name] for several generations (paired in order).\n' +
+      `Mount generations read-only at MOUNTPOINT: each is a directory GEN/ holding ${GENERATION_ENTRIES.map(([name]) => name).join(', ')} (changed is a directory: one file per run).\n` +
+        'Repeat --cow/--snapshot[/--name/--base-name] for several generations (paired in order).\n' +
         'info.json names the older and the newer snapshot ("from", "to"): for LVM devices their LV names and UUIDs, ' +
         'found from device-mapper; for image files --base-name and --name.\n' +
         'Returns once the mount is ready; the server keeps running until `snapdelta umount MOUNTPOINT`.',
