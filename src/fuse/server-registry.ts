@@ -11,6 +11,9 @@ import { openReplacing, writeFileReplacing } from '../io/private-file'
 
 export interface ServerRecord {
   pid: number
+  /** Which process `pid` was (io/process-identity.ts): mount ids, devices and pids are all reused, so a record of a killed server must never name a live stranger. */
+  bootId?: string
+  startTime?: number
   mountpoint: string
   startedAt: string
   logPath?: string

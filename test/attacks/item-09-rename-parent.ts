@@ -9,6 +9,8 @@ import { runCli, runCommand } from '../helpers/cli'
 import { realKernelFixture } from '../helpers/fixtures'
 import { forceUnmount, isMounted, isRunning, mountWithCli, waitFor } from '../helpers/mount'
 import { scratchDir } from '../helpers/tmp'
+import { readServerRecord } from '../../src/fuse/server-registry'
+import { runtimeDir } from '../../src/io/runtime-dir'
 
 export const attacks: Attack[] = [
   {
@@ -28,7 +30,14 @@ export const attacks: Attack[] = [
         expect(await isRunning(mounted.pid)).toBe(true)
         const read = await runCommand('cmp', [path.join(moved, 'gen', 'full.img'), f.snap2])
         expect(read).toMatchObject({ exitCode: 0, stderr: '' })
-        const umount = await runCli(['umount', moved])
+        // A record left by a killed server whose mount id, device and pid were all reused since
+        // (here: by this mount, and by this live test process) must not be taken for this server's.
+        const own = await readServerRecord(mountpoint)
+        // Several, so that a scan in directory order meets one of them before the real record.
+        const stale = Array.from({ length: 8 }, (_, i) => path.join(runtimeDir(), `stale-${process.pid}-${i}.json`))
+        const record = JSON.stringify({ pid: process.pid, bootId: own!.bootId, startTime: 1, mountpoint: '/gone', startedAt: '', mountId: own!.mountId, device: own!.device })
+        for (const file of stale) await fsp.writeFile(file, record, { mode: 0o600 })
+        const umount = await runCli(['umount', moved]).finally(() => Promise.all(stale.map((file) => fsp.rm(file, { force: true }))))
         expect(umount).toMatchObject({ exitCode: 0, stderr: '' })
         expect(await isMounted(moved)).toBe(false)
         // umount found the server's record by mount id, so it returned only once the server had exited.

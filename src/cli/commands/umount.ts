@@ -5,6 +5,7 @@ import path from 'path'
 import { ExternalCommandError, UsageError } from '../../errors'
 import { findMount, isSnapdeltaMount, MountEntry } from '../../fuse/mount-table'
 import { isRunning, waitForExit } from '../../fuse/server-process'
+import { isStillRunning } from '../../io/process-identity'
 import { listServerRecords, readServerRecord, removeServerRecord, ServerRecord } from '../../fuse/server-registry'
 import { fusermountUnmount } from '../../fuse/unmount'
 
@@ -47,11 +48,17 @@ export function registerUmount(program: Command): void {
 
 // The record is kept under the path the mount was made at; a mount moved since
 // (a directory above it renamed) is found by its mount id, if its server lives.
+// A record counts only while the process that wrote it runs: the mount ids,
+// devices and pids of killed servers are all reused.
 async function findRecord(real: string, entry: MountEntry): Promise<ServerRecord | undefined> {
   const atPath = await readServerRecord(real)
-  if (atPath) return atPath
+  if (atPath && (await writerRuns(atPath))) return atPath
   for (const record of await listServerRecords()) {
-    if (record.mountId === entry.mountId && record.device === entry.device && (await isRunning(record.pid))) return record
+    if (record.mountId === entry.mountId && record.device === entry.device && (await writerRuns(record))) return record
   }
   return undefined
+}
+
+async function writerRuns(record: ServerRecord): Promise<boolean> {
+  return (await isRunning(record.pid)) && (await isStillRunning({ pid: record.pid, bootId: record.bootId, startTime: record.startTime }))
 }

@@ -11,6 +11,7 @@ import { startMountServer } from '../../fuse/mount-server'
 import { findMount } from '../../fuse/mount-table'
 import { mayAllowOther } from '../../fuse/fuse-conf'
 import { openServerLog, removeServerLog, removeServerRecord, writeServerRecord } from '../../fuse/server-registry'
+import { currentProcessIdentity } from '../../io/process-identity'
 import { ensureRuntimeDir } from '../../io/runtime-dir'
 import { createRootDir } from '../../vfs/root-dir'
 import { closeEntries, RootEntry, rootEntryName } from '../../generation/root-entries'
@@ -86,7 +87,7 @@ export async function serveInForeground(request: MountRequest): Promise<void> {
     const logPath = process.env.SNAPDELTA_SERVER_LOG ?? null
     summary = { mountpoint, pid: process.pid, allowOther: request.allowOther, logPath, generations: entries.map(entrySummary) }
     await writeServerRecord({
-      pid: process.pid,
+      ...(await currentProcessIdentity()),
       mountpoint,
       startedAt: new Date().toISOString(),
       logPath: logPath ?? undefined,
