@@ -20,7 +20,7 @@ export function registerUmount(program: Command): void {
     .summary('unmount a snapdelta mount and wait for its server')
     .description('Unmount a snapdelta mount (fusermount -u) and wait until its server has exited.')
     .argument('<mountpoint>', 'where `snapdelta mount` mounted it')
-    .option('--timeout <seconds>', 'how long to wait for the server to exit', '10')
+    .option('--timeout <seconds>', 'how long to wait for the server to exit (it closes every snapshot and COW first; a loaded machine can take a while)', '30')
     .action(async (mountpoint: string, opts: UmountOptions) => {
       const timeoutSeconds = Number(opts.timeout)
       if (!(timeoutSeconds >= 0)) throw new UsageError(`--timeout: expected a number of seconds, got "${opts.timeout}"`)
