@@ -35,8 +35,10 @@ export const attacks: Attack[] = [
         const own = await readServerRecord(mountpoint)
         // Several, so that a scan in directory order meets one of them before the real record.
         const stale = Array.from({ length: 8 }, (_, i) => path.join(runtimeDir(), `stale-${process.pid}-${i}.json`))
-        const record = JSON.stringify({ pid: process.pid, bootId: own!.bootId, startTime: 1, mountpoint: '/gone', startedAt: '', mountId: own!.mountId, device: own!.device })
-        for (const file of stale) await fsp.writeFile(file, record, { mode: 0o600 })
+        // Half with another start time, half as older versions wrote them: a pid and nothing to tell whose.
+        const withTime = JSON.stringify({ pid: process.pid, bootId: own!.bootId, startTime: 1, mountpoint: '/gone', startedAt: '', mountId: own!.mountId, device: own!.device })
+        const pidOnly = JSON.stringify({ pid: process.pid, mountpoint: '/gone', startedAt: '', mountId: own!.mountId, device: own!.device })
+        for (const [i, file] of stale.entries()) await fsp.writeFile(file, i % 2 === 0 ? withTime : pidOnly, { mode: 0o600 })
         const umount = await runCli(['umount', moved]).finally(() => Promise.all(stale.map((file) => fsp.rm(file, { force: true }))))
         expect(umount).toMatchObject({ exitCode: 0, stderr: '' })
         expect(await isMounted(moved)).toBe(false)

@@ -54,7 +54,9 @@ async function findRecord(real: string, entry: MountEntry): Promise<ServerRecord
   const atPath = await readServerRecord(real)
   if (atPath && (await writerRuns(atPath))) return atPath
   for (const record of await listServerRecords()) {
-    if (record.mountId === entry.mountId && record.device === entry.device && (await writerRuns(record))) return record
+    if (record.mountId !== entry.mountId || record.device !== entry.device) continue
+    // A record without the writer's start time (an older version's) names a pid that may belong to anyone by now.
+    if (record.startTime !== undefined && (await writerRuns(record))) return record
   }
   return undefined
 }
