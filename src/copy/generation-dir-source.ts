@@ -137,7 +137,8 @@ async function readInfo(dir: string): Promise<{ named: NamedIdentity[]; identiti
     return { named: [], identities: { from: UNKNOWN_SNAPSHOT, to: UNKNOWN_SNAPSHOT } }
   }
   const named: NamedIdentity[] = []
-  for (const candidate of [info.snapshotPath, info.cowPath]) {
+  // Everything the generation was read from: a thin one's metadata and older snapshot too.
+  for (const candidate of [info.snapshotPath, info.cowPath, info.metadataPath, info.olderSnapshotPath]) {
     if (candidate === undefined) continue
     const identity = await identityOfPath(candidate)
     if (identity) named.push({ path: candidate, identity })

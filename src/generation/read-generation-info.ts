@@ -13,7 +13,10 @@ import { SnapshotIdentity, UNKNOWN_SNAPSHOT } from './generation-identity'
 const MAX_INFO_JSON_BYTES = 1024 * 1024
 
 /** What the readers take from an info.json; a field is absent where the file lacks it or gives it another type. */
-export type InfoReadBack = Partial<Pick<GenerationInfo, 'kind' | 'snapshotPath' | 'snapshotIdentity' | 'cowPath' | 'cowIdentity'>> &
+export type InfoReadBack = Partial<Pick<GenerationInfo, 'kind' | 'snapshotPath' | 'snapshotIdentity' | 'cowPath' | 'cowIdentity' | 'metadataPath'>> & {
+    /** A thin generation's older snapshot (null in info.json when none was given). */
+    olderSnapshotPath?: string
+  } &
   Pick<GenerationInfo, 'from' | 'to'>
 
 /** Parses info.json text from `source`: the fields the readers use, each checked against its GenerationInfo type. */
@@ -27,6 +30,8 @@ export function parseGenerationInfo(text: string, source: string): InfoReadBack 
     snapshotIdentity: textOf(info.snapshotIdentity),
     cowPath: textOf(info.cowPath),
     cowIdentity: textOf(info.cowIdentity),
+    metadataPath: textOf(info.metadataPath),
+    olderSnapshotPath: textOf(info.olderSnapshotPath),
     from: snapshotIdentityOf(info.from),
     to: snapshotIdentityOf(info.to),
   }

@@ -8,6 +8,7 @@
 import { ChangeSource, OldContentReader } from '../map/change-source'
 import { ChunkRuns } from '../map/chunk-runs'
 import { FileSource } from '../io/file-source'
+import { identityOfPath, NamedIdentity } from '../io/device-identity'
 import { InvalidInputError } from '../errors'
 import { runThinDelta } from './thin-delta-tool'
 import { thinDeltaRuns } from './thin-delta-runs'
@@ -51,7 +52,13 @@ export async function openThinChangeSource(options: ThinChangeOptions): Promise<
 }
 
 /** A change source over thin_delta output already parsed. */
-export function thinChangeSource(delta: ThinDelta, options: ThinChangeOptions): ThinChangeSource {
+export async function thinChangeSource(delta: ThinDelta, options: ThinChangeOptions): Promise<ThinChangeSource> {
+  // The metadata and the older snapshot are read too: a copy must never be written onto either.
+  const inputs: NamedIdentity[] = []
+  for (const p of [options.metadataPath, options.olderSnapshotPath]) {
+    const identity = p === undefined ? undefined : await identityOfPath(p)
+    if (p !== undefined && identity !== undefined) inputs.push({ path: p, identity })
+  }
   const description: ThinDescription = {
     pool: options.pool ?? null,
     metadataPath: options.metadataPath,
@@ -68,7 +75,7 @@ export function thinChangeSource(delta: ThinDelta, options: ThinChangeOptions): 
     kind: 'thin',
     path: options.metadataPath,
     description,
-    inputs: [],
+    inputs,
     olderSnapshotDevice: undefined,
     runsFor: (snapshot) => {
       const built = thinDeltaRuns(delta, snapshot ? snapshot.sizeBytes : Number.MAX_SAFE_INTEGER)

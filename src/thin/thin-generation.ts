@@ -75,7 +75,7 @@ async function openLive(options: ThinGenerationOptions): Promise<ThinGenerationS
   const delta = await withMetadataSnapshot(pool, (held) =>
     runThinDelta({ metadataPath: pool.metadataDmPath, left: older.thinId, right: newer.thinId, metadataSnapshot: true, signal: held.signal }),
   )
-  const changes = thinChangeSource(delta, {
+  const changes = await thinChangeSource(delta, {
     metadataPath: pool.metadataDmPath,
     fromId: older.thinId,
     toId: newer.thinId,

@@ -55,6 +55,9 @@ describe.each(thinFixtureNames())('%s', (name) => {
     expect(sha256File(path.join(gen, 'full.img'))).toBe(sha256File(image('s2')))
     const info = JSON.parse(readFileSync(path.join(gen, 'info.json'), 'utf8'))
     expect(info).toMatchObject({ kind: 'thin', fromThinId: meta.thin_ids.s1, toThinId: meta.thin_ids.s2, dataBlockSizeBytes: meta.data_block_size_sectors * 512 })
+    // The older snapshot is a source too: never a target.
+    const ontoSource = await runCli(['apply', gen, image('s1')])
+    expect(ontoSource.exitCode).toBe(3)
     const target = path.join(dir, 'backup.img')
     copyFileSync(image('s1'), target)
     const applied = await runCli(['apply', '--json', gen, target])
