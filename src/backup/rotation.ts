@@ -1,9 +1,11 @@
 // snapdelta backup: the snapshot rotation as a crash-safe state machine.
 // Each increment: create a new snapshot N; copy onto the target the delta of
-// the previous snapshot B (B's COW table, data from N); verify the copied
-// runs against N; only then remove B, and N becomes the base. Every step is
-// recorded in the state file before the work that follows it, so a run that
-// is killed anywhere is finished (or its copy redone) by the next run.
+// the previous snapshot B (B's COW table, or thin_delta of B and N, data
+// from N); verify the copied runs against N; only then remove B, and N
+// becomes the base. Every step is recorded in the state file before the
+// work that follows it, so a run that is killed anywhere is finished (or its
+// copy redone) by the next run; so is a thin pool's metadata snapshot held
+// by a killed run, which the next run releases.
 import { promises as fsp } from 'fs'
 import path from 'path'
 import { applyToTarget } from '../copy/apply'
@@ -11,10 +13,14 @@ import { historyJournal, HistoryOutcome } from '../history/history-journal'
 import { SnapshotIdentity, UNKNOWN_SNAPSHOT } from '../generation/generation-identity'
 import { GenerationSource, sourceFromGeneration } from '../generation/generation-source'
 import { verifyRuns, verifyWholeDevice, VerifyReport } from '../copy/verify'
-import { DiffersError, ExternalCommandError, InvalidSnapshotError, UsageError, ioError } from '../errors'
-import { Generation, openGeneration } from '../generation/generation'
+import { DiffersError, ExternalCommandError, InvalidInputError, InvalidSnapshotError, MetadataSnapshotHeldError, UsageError, ioError } from '../errors'
+import { Generation } from '../generation/generation'
 import { FileSource } from '../io/file-source'
-import { createSnapshot, removeVolume } from '../lvm/lv-commands'
+import { createSnapshot, createThinSnapshot, removeVolume } from '../lvm/lv-commands'
+import { openPairGeneration, readablePath } from '../lvm/lv-generations'
+import { MetadataSnapshotJournal, releaseMetadataSnapshot } from '../lvm/metadata-snapshot'
+import { readThinPoolStatus } from '../lvm/thin-pool-status'
+import { ThinPoolHealth } from '../lvm/thin-snapshots'
 import { findSnapshots, lvIdentity, OriginSnapshots, SnapshotInfo } from '../lvm/snapshots'
 import { dmName, formatVolumeRef, VolumeRef } from '../lvm/volume-ref'
 import { ChunkRuns } from '../map/chunk-runs'
@@ -37,9 +43,9 @@ export interface BackupOptions {
   stateDir: string
   /** Where the history is kept (on the remote host with `remote`); default STATE_DIR/<vg>-<lv>.history. */
   historyDir?: string
-  /** lvcreate size of each new snapshot ("10%ORIGIN", "2G"). */
+  /** lvcreate size of each new classic snapshot ("10%ORIGIN", "2G"); thin snapshots have none. */
   snapshotSize: string
-  /** lvcreate --chunksize ("4k"). */
+  /** lvcreate --chunksize ("4k") of classic snapshots; a thin pool's block size is fixed. */
   chunkSize: string
   /** Compare the whole target block by block with the new snapshot and copy only the differing blocks. */
   resync: boolean
@@ -94,6 +100,10 @@ export function historyDirOf(stateDir: string, key: string): string {
   return path.join(stateDir, `${key}.history`)
 }
 
+// The granularity of a full copy or a resync of a thin volume: a thin LV has
+// no chunk size of its own, and a pool's block (up to 1 GiB) is too coarse a buffer.
+const THIN_COPY_CHUNK_BYTES = 64 * 1024
+
 /** Snapshot names sort by time: "<lv>-snapdelta-20261126T063627Z". */
 export function snapshotName(lv: string, at: Date): string {
   return `${lv}-snapdelta-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`
@@ -103,6 +113,7 @@ class Increment {
   private readonly started = Date.now()
   private readonly volumeText: string
   private state!: BackupState
+  private saving: Promise<void> = Promise.resolve()
   private copied = { runs: 0, bytes: 0 }
   private history: HistoryOutcome | null = null
   private verified = { bytes: 0, by: 'reading the target back' as BackupSummary['verifiedBy'] }
@@ -119,6 +130,7 @@ class Increment {
     this.state = await this.loadState()
     const resumed = this.state.pending !== null
     let found = await findSnapshots(this.opts.volume)
+    if (found.kind === 'thin') await this.prepareThinPool(found.pool)
     if (!this.state.pending) {
       this.state.pending = { snapshot: freeName(this.opts.volume.lv, found, this.state.base), step: 'creating-snapshot', startedAt: new Date().toISOString() }
       await this.save()
@@ -136,7 +148,8 @@ class Increment {
         this.opts.notice(`snapshot ${this.vgName(pending.snapshot)} recorded in ${this.statePath} no longer exists: creating it again`)
         pending.step = 'creating-snapshot'
       }
-      await createSnapshot({ origin: this.opts.volume, name: pending.snapshot, size: this.opts.snapshotSize, chunkSize: this.opts.chunkSize })
+      if (found.kind === 'thin') await createThinSnapshot(this.opts.volume, pending.snapshot)
+      else await createSnapshot({ origin: this.opts.volume, name: pending.snapshot, size: this.opts.snapshotSize, chunkSize: this.opts.chunkSize })
       crashPoint('lvcreate-done')
       found = await findSnapshots(this.opts.volume)
       next = found.snapshots.find((s) => s.lv.name === pending.snapshot)
@@ -204,8 +217,51 @@ class Increment {
     return state
   }
 
-  private async save(): Promise<void> {
-    await writeState(this.statePath, this.state)
+  // One write at a time: a signal's release of a metadata snapshot may save while the main flow does.
+  private save(): Promise<void> {
+    const write = this.saving.then(() => writeState(this.statePath, this.state))
+    this.saving = write.catch(() => undefined)
+    return write
+  }
+
+  /**
+   * Before anything else on a thin volume: release the metadata snapshot a
+   * killed run of this backup left held (only if the kernel shows the root
+   * block it recorded: one with another root is someone else's), then
+   * refuse a pool that must not get a new snapshot.
+   */
+  private async prepareThinPool(health: ThinPoolHealth): Promise<void> {
+    const { pool } = health
+    const recorded = this.state.metadataSnapshot
+    if (recorded) {
+      const status = await readThinPoolStatus(pool.tpoolDmName)
+      const held = status.state === 'ok' ? status.heldMetadataRoot : null
+      if (held !== null && recorded.pool === formatVolumeRef(pool.ref)) {
+        if (recorded.rootBlock !== held) {
+          throw new MetadataSnapshotHeldError(
+            `thin pool ${recorded.pool} has a metadata snapshot held (root block ${held}; dmsetup status ${pool.tpoolDmName}) and ${this.statePath} ` +
+              `records that an interrupted backup was reserving one${recorded.rootBlock === null ? ' (killed before it saw the root block)' : ` with root block ${recorded.rootBlock}`}: ` +
+              'snapdelta cannot tell whether it is its own, and leaves it alone. If no other tool uses it, release it with ' +
+              `\`dmsetup message ${pool.tpoolDmName} 0 release_metadata_snap\` and run the backup again`,
+          )
+        }
+        await releaseMetadataSnapshot(pool)
+        this.opts.notice(`released the metadata snapshot (root block ${held}) that an interrupted backup left held on thin pool ${recorded.pool}`)
+      }
+      this.state.metadataSnapshot = null
+      await this.save()
+    }
+    if (health.problem) {
+      throw new InvalidInputError(`cannot back up ${this.volumeText}: ${health.problem}; nothing was created or copied`)
+    }
+  }
+
+  private metadataJournal(pool: string): MetadataSnapshotJournal {
+    const record = async (value: BackupState['metadataSnapshot']) => {
+      this.state.metadataSnapshot = value
+      await this.save()
+    }
+    return { reserving: () => record({ pool, rootBlock: null }), reserved: (rootBlock) => record({ pool, rootBlock }), released: () => record(null) }
   }
 
   private async advance(step: PendingIncrement['step']): Promise<void> {
@@ -252,7 +308,7 @@ class Increment {
 
   /** Copies onto the target; returns the mode used (a delta whose base overflowed meanwhile becomes a full copy). */
   private async copy(mode: CopyMode, next: SnapshotInfo, base: SnapshotInfo | undefined): Promise<CopyMode> {
-    const snapshot = await FileSource.open(next.snapshotPath)
+    const snapshot = await FileSource.open(await readablePath(next))
     try {
       if (mode === 'delta') {
         const generation = await this.openDelta(base!, next, 'falling back to a full copy')
@@ -275,12 +331,12 @@ class Increment {
       if (mode === 'resync') {
         const bar = this.opts.progress('compare', snapshot.sizeBytes)
         try {
-          runs = await findDifferingBlocks(snapshot, this.opts.target, next.lv.chunkSizeBytes, (b) => bar.advance(b))
+          runs = await findDifferingBlocks(snapshot, this.opts.target, copyChunkBytes(next), (b) => bar.advance(b))
         } finally {
           bar.stop()
         }
       } else {
-        runs = wholeDeviceRuns(next.lv.chunkSizeBytes, snapshot.sizeBytes)
+        runs = wholeDeviceRuns(copyChunkBytes(next), snapshot.sizeBytes)
       }
       await this.transfer(snapshotRunsSource(snapshot, runs, lvIdentity(next)), `${mode} ${next.lv.name}`)
       return mode
@@ -292,7 +348,8 @@ class Increment {
   /** The base's delta into `next`; null when the kernel invalidated the base since it was checked (it overflowed). */
   private async openDelta(base: SnapshotInfo, next: SnapshotInfo, fallback: string): Promise<Generation | null> {
     try {
-      return await openGeneration({ cowPath: base.cowPath, snapshotPath: next.snapshotPath, name: next.lv.name, from: lvIdentity(base), to: lvIdentity(next) })
+      const journal = base.kind === 'thin' ? this.metadataJournal(formatVolumeRef(base.pool)) : undefined
+      return await openPairGeneration(base, next, next.lv.name, journal)
     } catch (err) {
       if (!(err instanceof InvalidSnapshotError)) throw err
       this.opts.notice(`the previous snapshot ${this.vgName(base.lv.name)} became invalid: ${err.message}; ${fallback}`)
@@ -354,7 +411,7 @@ class Increment {
       this.verified.by = 'stream checksums'
       return
     }
-    const snapshot = await FileSource.open(next.snapshotPath)
+    const snapshot = await FileSource.open(await readablePath(next))
     let report: VerifyReport
     try {
       // Re-read: the table only grows, and chunks added since the copy hold the same data in both.
@@ -394,6 +451,10 @@ class Increment {
       bar.stop()
     }
   }
+}
+
+function copyChunkBytes(snapshot: SnapshotInfo): number {
+  return snapshot.kind === 'cow' ? snapshot.lv.chunkSizeBytes : THIN_COPY_CHUNK_BYTES
 }
 
 /**

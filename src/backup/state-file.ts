@@ -31,6 +31,14 @@ export interface BackupState {
   base: string | null
   pending: PendingIncrement | null
   lastBackup: { snapshot: string; mode: CopyMode; bytesCopied: number; finishedAt: string } | null
+  /**
+   * A thin pool's metadata snapshot this backup reserved and has not
+   * released yet (thin volumes only): written before the reserve message,
+   * then with the root block the kernel shows, cleared after the release.
+   * A run killed meanwhile leaves it here, and the next run releases the
+   * one held only if its root block is this one. Absent in older files.
+   */
+  metadataSnapshot?: { pool: string; rootBlock: number | null } | null
 }
 
 /** Reads the state file; null when there is none yet (first backup). */

@@ -77,8 +77,8 @@ export function generationSummary(generation: Generation): Listed<typeof SUMMARY
 }
 
 /** A delta generation as `list` shows it. */
-export function listedGeneration(generation: Generation): Listed<typeof LIST_FIELDS> {
-  return pick(generationFacts(generation), generation.changes.kind === 'thin' ? THIN_FIELDS : LIST_FIELDS) as Listed<typeof LIST_FIELDS>
+export function listedGeneration(generation: Generation): Listed<typeof LIST_FIELDS> | Listed<typeof THIN_FIELDS> {
+  return generation.changes.kind === 'thin' ? pick(generationFacts(generation), THIN_FIELDS) : pick(generationFacts(generation), LIST_FIELDS)
 }
 
 function pick<K extends keyof GenerationFacts>(value: GenerationFacts, keys: readonly K[]): Pick<GenerationFacts, K> {

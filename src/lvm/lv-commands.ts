@@ -18,6 +18,15 @@ export async function createSnapshot(spec: SnapshotSpec): Promise<void> {
   await runTool('lvcreate', ['--yes', '--snapshot', ...sizeArgs(spec.size), '--chunksize', spec.chunkSize, '--name', spec.name, '--', formatVolumeRef(spec.origin)])
 }
 
+/**
+ * lvcreate -s without a size: a thin snapshot of the thin volume `origin`,
+ * read-only from the start (a write to it would make a delta stale) and
+ * without the activation-skip flag, so that LVM activates it now and at boot.
+ */
+export async function createThinSnapshot(origin: VolumeRef, name: string): Promise<void> {
+  await runTool('lvcreate', ['--yes', '--snapshot', '--setactivationskip', 'n', '--permission', 'r', '--name', name, '--', formatVolumeRef(origin)])
+}
+
 /** lvremove -y -- VG/LV. */
 export async function removeVolume(ref: VolumeRef): Promise<void> {
   await runTool('lvremove', ['--yes', '--', formatVolumeRef(ref)])

@@ -1,7 +1,12 @@
 // The generations of a logical volume: one delta per pair of adjacent
-// snapshots (older snapshot's COW, newer snapshot's data) plus the newest
-// snapshot in full. Unusable snapshots become error entries, never a wrong delta.
-import { openGeneration } from '../generation/generation'
+// snapshots (the older snapshot's COW, or thin_delta of the pair, and the
+// newer snapshot's data) plus the newest snapshot in full. Unusable
+// snapshots become error entries, never a wrong delta.
+import { Generation, openGeneration } from '../generation/generation'
+import { openLiveThinPair } from '../thin/thin-generation'
+import { MetadataSnapshotJournal } from './metadata-snapshot'
+import { activateThinReadOnly } from './thin-activation'
+import { findThinVolume } from './thin-pool'
 import { FileSource } from '../io/file-source'
 import { RootEntry } from '../generation/root-entries'
 import { findSnapshots, lvIdentity, OriginSnapshots, SnapshotInfo } from './snapshots'
@@ -49,19 +54,28 @@ export async function planVolumeGenerations(ref: VolumeRef): Promise<OriginSnaps
   return { ...found, plans: planGenerations(found.snapshots) }
 }
 
-/** Opens every planned generation; one that fails to open (bad COW, unreadable device) becomes an error entry. */
+/**
+ * Opens every planned generation; one that fails to open (bad COW,
+ * unreadable device) becomes an error entry. Thin ones one at a time: a
+ * pool has one metadata snapshot, which each thin_delta run reserves.
+ */
 export async function openGenerationEntries(plans: GenerationPlan[]): Promise<RootEntry[]> {
-  return Promise.all(plans.map(openEntry))
+  if (!plans.some(isThinPlan)) return Promise.all(plans.map(openEntry))
+  const entries: RootEntry[] = []
+  for (const plan of plans) entries.push(await openEntry(plan))
+  return entries
+}
+
+function isThinPlan(plan: GenerationPlan): boolean {
+  return (plan.kind === 'delta' && plan.newer.kind === 'thin') || (plan.kind === 'full' && plan.snapshot.kind === 'thin')
 }
 
 async function openEntry(plan: GenerationPlan): Promise<RootEntry> {
   try {
-    if (plan.kind === 'delta') {
-      const spec = { cowPath: plan.older.cowPath, snapshotPath: plan.newer.snapshotPath, name: plan.name, from: lvIdentity(plan.older), to: lvIdentity(plan.newer) }
-      return { kind: 'delta', generation: await openGeneration(spec) }
-    }
+    if (plan.kind === 'delta') return { kind: 'delta', generation: await openPairGeneration(plan.older, plan.newer, plan.name) }
     if (plan.kind === 'full') {
-      const { lv, snapshotPath } = plan.snapshot
+      const { lv } = plan.snapshot
+      const snapshotPath = await readablePath(plan.snapshot)
       return {
         kind: 'full',
         name: plan.name,
@@ -73,6 +87,21 @@ async function openEntry(plan: GenerationPlan): Promise<RootEntry> {
   } catch (err) {
     return { kind: 'error', name: plan.name, message: (err as Error).message }
   }
+}
+
+/** The delta from `older` into `newer`, two snapshots of one origin, named `name`. */
+export async function openPairGeneration(older: SnapshotInfo, newer: SnapshotInfo, name: string, journal?: MetadataSnapshotJournal): Promise<Generation> {
+  if (older.kind === 'cow') {
+    return openGeneration({ cowPath: older.cowPath, snapshotPath: newer.snapshotPath, name, from: lvIdentity(older), to: lvIdentity(newer) })
+  }
+  const spec = await openLiveThinPair({ vg: older.lv.vg, lv: older.lv.name }, { vg: newer.lv.vg, lv: newer.lv.name }, journal)
+  return openGeneration({ ...spec, name })
+}
+
+/** The device to read `snapshot` from; a thin snapshot is activated read-only first. */
+export async function readablePath(snapshot: SnapshotInfo): Promise<string> {
+  if (snapshot.kind === 'cow') return snapshot.snapshotPath
+  return (await activateThinReadOnly(await findThinVolume({ vg: snapshot.lv.vg, lv: snapshot.lv.name }))).volume.dmPath
 }
 
 /** The mount's entries for `snapdelta mount --lv VG/LV`. */

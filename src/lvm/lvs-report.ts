@@ -23,10 +23,14 @@ export interface LvRecord {
   dmPath: string
   /** /dev/<vg>/<lv> */
   path: string
+  /** The thin pool of a thin volume or thin snapshot, '' otherwise. */
+  poolLv: string
+  /** The thin device id of a thin volume or thin snapshot, null otherwise. */
+  thinId: number | null
 }
 
 /** The fields asked for, in lvs' names. */
-export const LVS_FIELDS = ['lv_name', 'vg_name', 'lv_attr', 'origin', 'lv_size', 'lv_time', 'chunk_size', 'snap_percent', 'lv_uuid', 'lv_dm_path', 'lv_path']
+export const LVS_FIELDS = ['lv_name', 'vg_name', 'lv_attr', 'origin', 'lv_size', 'lv_time', 'chunk_size', 'snap_percent', 'lv_uuid', 'lv_dm_path', 'lv_path', 'pool_lv', 'thin_id']
 
 /** Runs lvs for every LV of `vg`. */
 export async function listVolumes(vg: string): Promise<LvRecord[]> {
@@ -51,6 +55,11 @@ async function runLvs(vg: string): Promise<string> {
     }
     throw err
   }
+}
+
+/** Oldest first: creation time (whole seconds), then name. */
+export function byCreation(a: LvRecord, b: LvRecord): number {
+  return a.createdAt.getTime() - b.createdAt.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
 }
 
 /** The LV named by `ref`, or null when LVM does not list it. */
@@ -83,6 +92,8 @@ function parseRow(row: Record<string, string>, source: string): LvRecord {
     return Number(text)
   }
   const percent = field('snap_percent')
+  const thinId = field('thin_id')
+  if (thinId !== '' && !/^\d{1,10}$/.test(thinId)) throw new ExternalCommandError(`${source}: field thin_id should be a thin device id, got \`${thinId}\``)
   return {
     name: field('lv_name'),
     vg: field('vg_name'),
@@ -95,6 +106,8 @@ function parseRow(row: Record<string, string>, source: string): LvRecord {
     uuid: field('lv_uuid'),
     dmPath: field('lv_dm_path'),
     path: field('lv_path'),
+    poolLv: field('pool_lv'),
+    thinId: thinId === '' ? null : Number(thinId),
   }
 }
 

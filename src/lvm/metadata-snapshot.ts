@@ -6,7 +6,8 @@
 import { ExternalCommandError, InterruptedError, MetadataSnapshotHeldError } from '../errors'
 import { cleanUpOnSignals } from '../io/signal-cleanup'
 import { runTool } from './run-tool'
-import { readThinPoolStatus } from './thin-pool-status'
+import { readThinPoolStatus, thinPoolProblem } from './thin-pool-status'
+import { crashPoint } from '../crash-hook'
 import { ThinPool } from './thin-pool'
 import { formatVolumeRef } from './volume-ref'
 
@@ -16,23 +17,38 @@ export interface HeldMetadataSnapshot {
   signal: AbortSignal
 }
 
+/**
+ * Told of a reservation as it happens, so that a run killed while it holds
+ * one (SIGKILL, a power cut: no handler runs) can tell its own snapshot from
+ * someone else's afterwards. Each call returns once the fact is durable.
+ */
+export interface MetadataSnapshotJournal {
+  /** Before the reserve message: a crash from here on may leave one held, root unknown. */
+  reserving(): Promise<void>
+  /** Reserved, and the kernel shows its root block (null if the status did not show one). */
+  reserved(rootBlock: number | null): Promise<void>
+  /** Released (or never reserved): nothing of this run is held. */
+  released(): Promise<void>
+}
+
 /** Reserves `pool`'s metadata snapshot, runs fn, releases it; refuses (exit 7) when one is already held. */
-export async function withMetadataSnapshot<T>(pool: ThinPool, fn: (held: HeldMetadataSnapshot) => Promise<T>): Promise<T> {
+export async function withMetadataSnapshot<T>(pool: ThinPool, fn: (held: HeldMetadataSnapshot) => Promise<T>, journal?: MetadataSnapshotJournal): Promise<T> {
   const status = await readThinPoolStatus(pool.tpoolDmName)
-  if (status.state !== 'ok') {
-    throw new ExternalCommandError(`thin pool ${formatVolumeRef(pool.ref)} cannot be read: dmsetup status ${pool.tpoolDmName} says \`${status.text}\``)
-  }
-  if (status.heldMetadataRoot !== null) throw heldElsewhere(pool, `its root is block ${status.heldMetadataRoot}`)
+  const problem = thinPoolProblem(status)
+  if (problem && !problem.metadataTrusted) throw new ExternalCommandError(`thin pool ${formatVolumeRef(pool.ref)} cannot be read: ${problem.reason}`)
+  if (status.state === 'ok' && status.heldMetadataRoot !== null) throw heldElsewhere(pool, `its root is block ${status.heldMetadataRoot}`)
   const aborter = new AbortController()
   let reserving: Promise<boolean> = Promise.resolve(false)
   let releasing: Promise<void> | null = null
   // One release, whoever asks first (the signal handler or the way out below).
   const release = (): Promise<void> => {
     // A reserve that failed left nothing to release.
-    releasing ??= reserving.then(
-      (reserved) => (reserved ? releaseMetadataSnapshot(pool) : undefined),
-      () => undefined,
-    )
+    releasing ??= reserving
+      .then(
+        (reserved) => (reserved ? releaseMetadataSnapshot(pool) : undefined),
+        () => undefined,
+      )
+      .then(() => journal?.released())
     return releasing
   }
   const signals = cleanUpOnSignals(() => {
@@ -41,8 +57,17 @@ export async function withMetadataSnapshot<T>(pool: ThinPool, fn: (held: HeldMet
   })
   let outcome: { value: T } | { error: unknown }
   try {
-    reserving = reserveMetadataSnapshot(pool).then(() => true)
+    reserving = (async () => {
+      await journal?.reserving()
+      await reserveMetadataSnapshot(pool)
+      return true
+    })()
     await reserving
+    if (journal) {
+      const after = await readThinPoolStatus(pool.tpoolDmName)
+      await journal.reserved(after.state === 'ok' ? after.heldMetadataRoot : null)
+    }
+    crashPoint('metadata-snapshot-held')
     if (signals.caught) throw new InterruptedError(`interrupted by ${signals.caught} while reserving the metadata snapshot of ${formatVolumeRef(pool.ref)}`)
     outcome = { value: await fn({ pool, signal: aborter.signal }) }
   } catch (err) {

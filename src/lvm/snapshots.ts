@@ -1,13 +1,18 @@
-// The classic snapshots of an origin volume, oldest first, each with the
-// reason it cannot be used (if any) from both LVM's metadata and the kernel.
+// The snapshots of an origin volume, oldest first, each with the reason it
+// cannot be used (if any) from both LVM's metadata and the kernel. A classic
+// origin has COW snapshots; a thin origin has thin snapshots in its pool
+// (thin-snapshots.ts). The two are never mixed in one rotation: a classic
+// snapshot of a thin LV drops the discards thin_delta would report.
 import { NotFoundError, UsageError } from '../errors'
 import { SECTOR_BYTES } from '../units'
 import { committedExceptions, readSnapshotStatus } from './dm-status'
-import { listVolumes, LvRecord } from './lvs-report'
+import { byCreation, listVolumes, LvRecord } from './lvs-report'
 import { formatVolumeRef, VolumeRef } from './volume-ref'
 import { SnapshotIdentity } from '../generation/generation-identity'
+import { findThinSnapshots, isThinVolume, ThinPoolHealth, ThinSnapshotInfo } from './thin-snapshots'
 
-export interface SnapshotInfo {
+export interface CowSnapshotInfo {
+  kind: 'cow'
   lv: LvRecord
   /** /dev/mapper/...-cow: the exception store. */
   cowPath: string
@@ -19,18 +24,18 @@ export interface SnapshotInfo {
   kernelExceptions: number | null
 }
 
-export interface OriginSnapshots {
-  origin: LvRecord
-  /** Oldest first (creation time, then name). */
-  snapshots: SnapshotInfo[]
-}
+export type SnapshotInfo = CowSnapshotInfo | ThinSnapshotInfo
+
+export type OriginSnapshots =
+  | { kind: 'cow'; origin: LvRecord; /** Oldest first (creation time, then name). */ snapshots: CowSnapshotInfo[] }
+  | { kind: 'thin'; origin: LvRecord; snapshots: ThinSnapshotInfo[]; pool: ThinPoolHealth }
 
 /** A snapshot as lvs names it: its LV name and the LV UUID lvs prints. */
 export function lvIdentity(snapshot: SnapshotInfo): SnapshotIdentity {
   return { name: snapshot.lv.name, uuid: snapshot.lv.uuid }
 }
 
-/** Lists `ref`'s classic (COW) snapshots; refuses an LV that does not exist. */
+/** Lists `ref`'s snapshots (COW or thin, by the origin's kind); refuses an LV that does not exist. */
 export async function findSnapshots(ref: VolumeRef): Promise<OriginSnapshots> {
   const volumes = await listVolumes(ref.vg)
   const origin = volumes.find((v) => v.name === ref.lv)
@@ -38,10 +43,9 @@ export async function findSnapshots(ref: VolumeRef): Promise<OriginSnapshots> {
   if (isClassicSnapshot(origin)) {
     throw new UsageError(`${formatVolumeRef(ref)} is itself a snapshot (of ${origin.origin}); give its origin volume`)
   }
-  const snapshots = volumes
-    .filter((v) => v.origin === ref.lv && isClassicSnapshot(v))
-    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  return { origin, snapshots: await Promise.all(snapshots.map(describeSnapshot)) }
+  if (isThinVolume(origin)) return { kind: 'thin', origin, ...(await findThinSnapshots(origin, volumes)) }
+  const snapshots = volumes.filter((v) => v.origin === ref.lv && isClassicSnapshot(v)).sort(byCreation)
+  return { kind: 'cow', origin, snapshots: await Promise.all(snapshots.map(describeSnapshot)) }
 }
 
 /** Thin snapshots also have an origin but no COW device: only 's'/'S' types are classic. */
@@ -49,8 +53,8 @@ function isClassicSnapshot(v: LvRecord): boolean {
   return v.attr[0] === 's' || v.attr[0] === 'S'
 }
 
-async function describeSnapshot(lv: LvRecord): Promise<SnapshotInfo> {
-  const info = { lv, cowPath: `${lv.dmPath}-cow`, snapshotPath: lv.dmPath }
+async function describeSnapshot(lv: LvRecord): Promise<CowSnapshotInfo> {
+  const info = { kind: 'cow' as const, lv, cowPath: `${lv.dmPath}-cow`, snapshotPath: lv.dmPath }
   const fromAttr = attrProblem(lv)
   if (fromAttr) return { ...info, problem: fromAttr, kernelExceptions: null }
   const status = await readSnapshotStatus(lv.dmPath.replace(/^.*\//, ''))

@@ -54,3 +54,23 @@ export function parseThinPoolStatus(line: string): ThinPoolStatus {
     text,
   }
 }
+
+/**
+ * Why a pool must not get a new snapshot, or null when it is healthy.
+ * `metadataTrusted` says whether its mappings may still be read for a
+ * delta: a full or read-only pool still maps correctly; one the kernel
+ * failed, or flagged for thin_check, may not.
+ */
+export function thinPoolProblem(status: ThinPoolStatus): { reason: string; metadataTrusted: boolean } | null {
+  const said = `(dmsetup status: ${status.text})`
+  if (status.state !== 'ok') return { reason: `the kernel reports the thin pool ${status.state === 'unknown' ? 'in a state snapdelta does not know' : 'failed'} ${said}`, metadataTrusted: false }
+  if (status.needsCheck) return { reason: `the thin pool is flagged needs_check: its metadata must be repaired first (lvconvert --repair) ${said}`, metadataTrusted: false }
+  if (status.mode === 'ro') return { reason: `the thin pool is read-only (out of metadata space, or after an error) ${said}`, metadataTrusted: true }
+  if (status.mode === 'out_of_data_space' || status.dataUsedBlocks >= status.dataTotalBlocks) {
+    return { reason: `the thin pool is out of data space (${status.dataUsedBlocks}/${status.dataTotalBlocks} blocks used) ${said}`, metadataTrusted: true }
+  }
+  if (status.metadataUsedBlocks >= status.metadataTotalBlocks) {
+    return { reason: `the thin pool is out of metadata space (${status.metadataUsedBlocks}/${status.metadataTotalBlocks} blocks used) ${said}`, metadataTrusted: true }
+  }
+  return null
+}

@@ -21,6 +21,8 @@ export interface ThinVolume {
   skipActivation: boolean
   /** /dev/mapper/<escaped vg>-<escaped lv>, readable once active. */
   dmPath: string
+  /** The LV UUID lvs prints: names the snapshot in generation identities. */
+  uuid: string
 }
 
 export interface ThinPool {
@@ -40,7 +42,7 @@ export function tpoolDmName(pool: VolumeRef): string {
 
 /** Looks up a thin volume or thin snapshot; refuses any other kind of LV. */
 export async function findThinVolume(ref: VolumeRef): Promise<ThinVolume> {
-  const row = await readLvFields(ref, ['lv_attr', 'lv_size', 'thin_id', 'pool_lv', 'origin', 'lv_dm_path'])
+  const row = await readLvFields(ref, ['lv_attr', 'lv_size', 'thin_id', 'pool_lv', 'origin', 'lv_dm_path', 'lv_uuid'])
   const attr = row.lv_attr
   if (attr[0] !== 'V' || row.pool_lv === '' || row.thin_id === '') {
     throw new UsageError(`${formatVolumeRef(ref)} is not a thin volume (lv_attr ${attr}, pool_lv \`${row.pool_lv}\`): expected a thin LV or thin snapshot`)
@@ -56,6 +58,7 @@ export async function findThinVolume(ref: VolumeRef): Promise<ThinVolume> {
     readOnly: attr[1] === 'r',
     skipActivation: attr[9] === 'k',
     dmPath: row.lv_dm_path,
+    uuid: row.lv_uuid,
   }
 }
 

@@ -4,10 +4,10 @@
 // released around it) or offline (--thin-meta FILE --from-id A --to-id B
 // --snapshot S2: a metadata image or an inactive pool's metadata).
 import { UsageError } from '../errors'
-import { withMetadataSnapshot } from '../lvm/metadata-snapshot'
+import { MetadataSnapshotJournal, withMetadataSnapshot } from '../lvm/metadata-snapshot'
 import { activateThinReadOnly } from '../lvm/thin-activation'
 import { findThinPool, findThinVolume } from '../lvm/thin-pool'
-import { formatVolumeRef, parseVolumeRef } from '../lvm/volume-ref'
+import { formatVolumeRef, parseVolumeRef, VolumeRef } from '../lvm/volume-ref'
 import { SnapshotIdentity } from '../generation/generation-identity'
 import { openThinChangeSource, thinChangeSource, ThinChangeSource } from './thin-change-source'
 import { runThinDelta } from './thin-delta-tool'
@@ -61,19 +61,33 @@ async function openLive(options: ThinGenerationOptions): Promise<ThinGenerationS
   if (options.snapshot !== undefined || options.baseSnapshot !== undefined) {
     throw new UsageError('--snapshot and --base-snapshot go with --thin-meta: --thin-from/--thin-to read the snapshots themselves')
   }
-  const [older, newer] = await Promise.all([findThinVolume(parseVolumeRef(options.thinFrom)), findThinVolume(parseVolumeRef(options.thinTo))])
+  return openLiveThinPair(parseVolumeRef(options.thinFrom), parseVolumeRef(options.thinTo))
+}
+
+/**
+ * The delta between two thin LVs of one pool, read live: both activated
+ * read-only first, thin_delta run on the pool's metadata snapshot.
+ * `journal` hears of the reservation (a backup records it, to release it
+ * after a crash).
+ */
+export async function openLiveThinPair(olderRef: VolumeRef, newerRef: VolumeRef, journal?: MetadataSnapshotJournal): Promise<ThinGenerationSpec> {
+  const [older, newer] = await Promise.all([findThinVolume(olderRef), findThinVolume(newerRef)])
   if (formatVolumeRef(older.pool) !== formatVolumeRef(newer.pool)) {
-    throw new UsageError(`${options.thinFrom} is in the thin pool ${formatVolumeRef(older.pool)}, ${options.thinTo} in ${formatVolumeRef(newer.pool)}: a thin delta compares two volumes of one pool`)
+    throw new UsageError(
+      `${formatVolumeRef(olderRef)} is in the thin pool ${formatVolumeRef(older.pool)}, ${formatVolumeRef(newerRef)} in ${formatVolumeRef(newer.pool)}: a thin delta compares two volumes of one pool`,
+    )
   }
-  if (older.thinId === newer.thinId) throw new UsageError(`--thin-from and --thin-to are the same thin volume (id ${older.thinId})`)
+  if (older.thinId === newer.thinId) throw new UsageError(`${formatVolumeRef(olderRef)} and ${formatVolumeRef(newerRef)} are the same thin volume (id ${older.thinId})`)
   const pool = await findThinPool(older.pool)
   // Both read-only before the delta is taken: a write to either afterwards would make it stale.
   const [olderActive, newerActive] = [await activateThinReadOnly(older), await activateThinReadOnly(newer)]
   for (const v of [olderActive.volume, newerActive.volume]) {
     if (!v.readOnly) throw new UsageError(`${formatVolumeRef(v.ref)} is active and writable: a write to it would make the delta stale; make it read-only (lvchange -pr) first`)
   }
-  const delta = await withMetadataSnapshot(pool, (held) =>
-    runThinDelta({ metadataPath: pool.metadataDmPath, left: older.thinId, right: newer.thinId, metadataSnapshot: true, signal: held.signal }),
+  const delta = await withMetadataSnapshot(
+    pool,
+    (held) => runThinDelta({ metadataPath: pool.metadataDmPath, left: older.thinId, right: newer.thinId, metadataSnapshot: true, signal: held.signal }),
+    journal,
   )
   const changes = await thinChangeSource(delta, {
     metadataPath: pool.metadataDmPath,
@@ -83,5 +97,10 @@ async function openLive(options: ThinGenerationOptions): Promise<ThinGenerationS
     pool: formatVolumeRef(pool.ref),
     olderSnapshotPath: olderActive.volume.dmPath,
   })
-  return { changes, snapshotPath: newerActive.volume.dmPath, from: { name: older.ref.lv, uuid: null }, to: { name: newer.ref.lv, uuid: null } }
+  return {
+    changes,
+    snapshotPath: newerActive.volume.dmPath,
+    from: { name: older.ref.lv, uuid: older.uuid },
+    to: { name: newer.ref.lv, uuid: newer.uuid },
+  }
 }

@@ -42,15 +42,17 @@ export function registerBackup(program: Command): void {
       'Back up a logical volume incrementally. The first run snapshots VG/LV and copies it whole to TARGET; ' +
         'each later run makes a new snapshot, copies the changes since the previous one (its COW table, data ' +
         'from the new snapshot), verifies them, then removes the previous snapshot. A state file records every ' +
-        'step: a run that was killed is finished by the next one. One run per volume at a time (exit 6 when locked).',
+        'step: a run that was killed is finished by the next one. One run per volume at a time (exit 6 when locked). ' +
+        'A thin volume gets thin snapshots (read-only, no size: --snapshot-size and --chunk-size do not apply), its changes from thin_delta ' +
+        "on the pool's metadata snapshot; a pool that is out of space, read-only or flagged needs_check is refused (exit 3).",
     )
     .argument('<VG/LV>', 'the origin volume, e.g. vg0/home')
     .requiredOption('--to <target>', 'backup block device or file (a missing file is created with the volume size); with --ssh, a path on HOST')
     .option('--ssh <host>', 'copy to HOST through `ssh -- HOST snapdelta receive --json -- TARGET` (TARGET must exist there); its JSON summary must confirm the stream')
     .option('--ssh-command <command>', 'ssh program and options (default: $SNAPDELTA_SSH or "ssh")')
     .option('--state-dir <dir>', 'where the state file and lock live', DEFAULT_STATE_DIR)
-    .option('--snapshot-size <size>', 'COW space of each new snapshot: lvcreate -L size (2G) or -l extents (10%ORIGIN)', DEFAULT_SNAPSHOT_SIZE)
-    .option('--chunk-size <size>', 'snapshot chunk size, 4k..512k (lvcreate --chunksize)', DEFAULT_CHUNK_SIZE)
+    .option('--snapshot-size <size>', 'COW space of each new classic snapshot: lvcreate -L size (2G) or -l extents (10%ORIGIN)', DEFAULT_SNAPSHOT_SIZE)
+    .option('--chunk-size <size>', 'classic snapshot chunk size, 4k..512k (lvcreate --chunksize)', DEFAULT_CHUNK_SIZE)
     .option('--resync', 'compare every block of TARGET with the new snapshot and copy only the differing blocks (repairs a target after an overflow or a failed verify)')
     .option('--keep <n>', 'keep the reverse deltas of the N most recent earlier generations, restorable with `snapdelta mount --history DIR`', DEFAULT_KEEP)
     .option('--history-dir <dir>', 'where the history is kept: default STATE_DIR/<vg>-<lv>.history; with --ssh, a directory on HOST (the remote receive keeps it)')

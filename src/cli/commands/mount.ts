@@ -44,7 +44,7 @@ export function registerMount(program: Command): void {
     .option('--snapshot <path>', 'the newer snapshot (e.g. /dev/mapper/vg-snap2), never the live origin', record('snapshot'))
     .option('--name <name>', "the generation's directory name (default: the snapshot's base name)", record('name'))
     .option('--base-name <name>', 'the older snapshot\'s name (what the backup holds), recorded as the generation\'s "from" where the COW does not name it (LVM COWs do)', record('base-name'))
-    .option('--lv <VG/LV>', "instead of --cow/--snapshot: one generation per pair of the volume's snapshots, oldest first, plus the newest in full")
+    .option('--lv <VG/LV>', "instead of --cow/--snapshot: one generation per pair of the volume's snapshots (classic, or thin through thin_delta), oldest first, plus the newest in full")
     .option('--history <dir>', 'instead of --cow/--snapshot/--lv: one directory NNNN-NAME per generation a history directory can restore (full.img, chunks.map, changed/, info.json)')
     .option('-f, --foreground', 'stay attached; Ctrl-C or SIGTERM unmounts and exits')
     .option('--allow-other', 'let every user read the mount (default: only the mounting user)')

@@ -1,11 +1,12 @@
 import { planGenerations } from '../../../src/lvm/lv-generations'
-import { SnapshotInfo } from '../../../src/lvm/snapshots'
+import { CowSnapshotInfo } from '../../../src/lvm/snapshots'
 
-function snapshot(name: string, problem: string | null = null): SnapshotInfo {
+function snapshot(name: string, problem: string | null = null): CowSnapshotInfo {
   return {
+    kind: 'cow',
     lv: {
       name, vg: 'vg-x', attr: 'swi-a-s---', origin: 'data', sizeBytes: 8 << 20, createdAt: new Date(0), chunkSizeBytes: 4096,
-      snapPercent: 1, uuid: name, dmPath: `/dev/mapper/vg--x-${name}`, path: `/dev/vg-x/${name}`,
+      snapPercent: 1, uuid: name, dmPath: `/dev/mapper/vg--x-${name}`, path: `/dev/vg-x/${name}`, poolLv: '', thinId: null,
     },
     cowPath: `/dev/mapper/vg--x-${name}-cow`,
     snapshotPath: `/dev/mapper/vg--x-${name}`,
@@ -23,7 +24,7 @@ describe('planGenerations', () => {
       ['full', '0003-c'],
     ])
     const first = plans[0]
-    if (first.kind !== 'delta') throw new Error('expected a delta')
+    if (first.kind !== 'delta' || first.older.kind !== 'cow') throw new Error('expected a COW delta')
     expect(first.older.cowPath).toBe('/dev/mapper/vg--x-a-cow')
     expect(first.newer.snapshotPath).toBe('/dev/mapper/vg--x-b')
     expect([...plans.map((p) => p.name)].sort()).toEqual(plans.map((p) => p.name))

@@ -1,14 +1,15 @@
 import { parseLvsReport, parseLvTime } from '../../../src/lvm/lvs-report'
 import { ExternalCommandError } from '../../../src/errors'
 
-// Captured from lvm2 2.03 under the Debian kernel in ../shared/vm (vm.sh), --config report/time_format="%s".
+// Captured from lvm2 2.03 under the Debian kernel in ../shared/vm (vm.sh), --config report/time_format="%s";
+// pool_lv and thin_id added as lvs prints them for volumes that are not thin (empty).
 const REAL_REPORT = `  {
       "report": [
           {
               "lv": [
-                  {"lv_name":"my-lv", "vg_name":"vg-x", "lv_attr":"owi-a-s---", "origin":"", "lv_size":"67108864", "lv_time":"1795674987", "chunk_size":"0", "snap_percent":"", "lv_uuid":"sfX4je-Oj1k-4l3L-S2be-vgoy-ppgT-A2I6gu", "lv_dm_path":"/dev/mapper/vg--x-my--lv", "lv_path":"/dev/vg-x/my-lv"},
-                  {"lv_name":"my-lv-snap1", "vg_name":"vg-x", "lv_attr":"swi-I-s---", "origin":"my-lv", "lv_size":"8388608", "lv_time":"1795674988", "chunk_size":"4096", "snap_percent":"100.00", "lv_uuid":"fVLVaX-8cvf-U49V-W8Gx-Gsxh-GEBj-Y4Vyym", "lv_dm_path":"/dev/mapper/vg--x-my--lv--snap1", "lv_path":"/dev/vg-x/my-lv-snap1"},
-                  {"lv_name":"s2", "vg_name":"vg-x", "lv_attr":"swi-a-s---", "origin":"my-lv", "lv_size":"12582912", "lv_time":"1795674991", "chunk_size":"4096", "snap_percent":"0.00", "lv_uuid":"m5RL9a-2LeK-rvk4-evNM-MTUK-9p01-OAn5kf", "lv_dm_path":"/dev/mapper/vg--x-s2", "lv_path":"/dev/vg-x/s2"}
+                  {"lv_name":"my-lv", "vg_name":"vg-x", "lv_attr":"owi-a-s---", "origin":"", "lv_size":"67108864", "lv_time":"1795674987", "chunk_size":"0", "snap_percent":"", "lv_uuid":"sfX4je-Oj1k-4l3L-S2be-vgoy-ppgT-A2I6gu", "lv_dm_path":"/dev/mapper/vg--x-my--lv", "lv_path":"/dev/vg-x/my-lv", "pool_lv":"", "thin_id":""},
+                  {"lv_name":"my-lv-snap1", "vg_name":"vg-x", "lv_attr":"swi-I-s---", "origin":"my-lv", "lv_size":"8388608", "lv_time":"1795674988", "chunk_size":"4096", "snap_percent":"100.00", "lv_uuid":"fVLVaX-8cvf-U49V-W8Gx-Gsxh-GEBj-Y4Vyym", "lv_dm_path":"/dev/mapper/vg--x-my--lv--snap1", "lv_path":"/dev/vg-x/my-lv-snap1", "pool_lv":"", "thin_id":""},
+                  {"lv_name":"s2", "vg_name":"vg-x", "lv_attr":"swi-a-s---", "origin":"my-lv", "lv_size":"12582912", "lv_time":"1795674991", "chunk_size":"4096", "snap_percent":"0.00", "lv_uuid":"m5RL9a-2LeK-rvk4-evNM-MTUK-9p01-OAn5kf", "lv_dm_path":"/dev/mapper/vg--x-s2", "lv_path":"/dev/vg-x/s2", "pool_lv":"", "thin_id":""}
               ]
           }
       ]

@@ -1,4 +1,4 @@
-import { parseThinPoolStatus } from '../../../src/lvm/thin-pool-status'
+import { parseThinPoolStatus, thinPoolProblem } from '../../../src/lvm/thin-pool-status'
 import { tpoolDmName } from '../../../src/lvm/thin-pool'
 
 // Status lines printed by a real kernel (Debian 6.1; shared/fixtures/real-kernel-thin/*/meta.json).
@@ -45,5 +45,33 @@ describe('tpoolDmName', () => {
   it('doubles the hyphens inside names, as device-mapper does', () => {
     expect(tpoolDmName({ vg: 'tva', lv: 'pool' })).toBe('tva-pool-tpool')
     expect(tpoolDmName({ vg: 'tv-b', lv: 'my-pool' })).toBe('tv--b-my--pool-tpool')
+  })
+})
+
+describe('thinPoolProblem', () => {
+  const status = (fields: string) => parseThinPoolStatus(`0 131072 thin-pool ${fields}`)
+
+  it('finds nothing wrong with a healthy pool, held metadata snapshot or not', () => {
+    expect(thinPoolProblem(status('4 123/1024 385/1024 - rw discard_passdown queue_if_no_space - 256'))).toBeNull()
+    expect(thinPoolProblem(status('4 123/1024 385/1024 266 rw discard_passdown queue_if_no_space - 256'))).toBeNull()
+  })
+
+  it('refuses new snapshots in a full or read-only pool, whose mappings still hold', () => {
+    expect(thinPoolProblem(status('4 123/1024 1024/1024 - out_of_data_space discard_passdown queue_if_no_space - 256'))).toEqual({
+      reason: expect.stringMatching(/^the thin pool is out of data space \(1024\/1024 blocks used\) \(dmsetup status: /),
+      metadataTrusted: true,
+    })
+    expect(thinPoolProblem(status('4 123/1024 1024/1024 - rw discard_passdown queue_if_no_space - 256'))?.reason).toMatch(/out of data space/)
+    expect(thinPoolProblem(status('4 1024/1024 385/1024 - rw discard_passdown queue_if_no_space - 256'))?.reason).toMatch(/out of metadata space \(1024\/1024/)
+    expect(thinPoolProblem(status('4 1024/1024 385/1024 - ro discard_passdown queue_if_no_space - 256'))).toEqual({ reason: expect.stringMatching(/read-only/), metadataTrusted: true })
+  })
+
+  it('distrusts the mappings of a pool flagged needs_check, failed, or in a state it does not know', () => {
+    expect(thinPoolProblem(status('4 123/1024 385/1024 - rw discard_passdown queue_if_no_space needs_check 256'))).toEqual({
+      reason: expect.stringMatching(/needs_check: its metadata must be repaired first \(lvconvert --repair\)/),
+      metadataTrusted: false,
+    })
+    expect(thinPoolProblem(status('Fail'))).toEqual({ reason: expect.stringMatching(/failed \(dmsetup status: 0 131072 thin-pool Fail\)/), metadataTrusted: false })
+    expect(thinPoolProblem(status('4 123/1024 385/1024 - sideways discard_passdown queue_if_no_space - 256'))?.metadataTrusted).toBe(false)
   })
 })
