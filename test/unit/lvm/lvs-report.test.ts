@@ -15,6 +15,21 @@ const REAL_REPORT = `  {
       ]
   }`
 
+// A thin pool and a thin volume, captured the same way by test/kernel/guest-thin.sh (lvs -a).
+const REAL_THIN_REPORT = `  {
+      "report": [
+          {
+              "lv": [
+                  {"lv_name":"data", "vg_name":"sdvg-t", "lv_attr":"Vwi-aotz--", "origin":"", "lv_size":"67108864", "lv_time":"1796454546", "chunk_size":"0", "snap_percent":"26.07", "lv_uuid":"sP7BWE-VWQA-3z5q-aLm5-cu3z-sUuW-TD0Ncq", "lv_dm_path":"/dev/mapper/sdvg--t-data", "lv_path":"/dev/sdvg-t/data", "pool_lv":"my-pool", "thin_id":"1"},
+                  {"lv_name":"[lvol0_pmspare]", "vg_name":"sdvg-t", "lv_attr":"ewi-------", "origin":"", "lv_size":"4194304", "lv_time":"1796454545", "chunk_size":"0", "snap_percent":"", "lv_uuid":"7dIDF0-TIaa-ZyNU-TuTQ-937H-fSs1-8CS5QU", "lv_dm_path":"/dev/mapper/sdvg--t-lvol0_pmspare", "lv_path":"", "pool_lv":"", "thin_id":""},
+                  {"lv_name":"my-pool", "vg_name":"sdvg-t", "lv_attr":"twi-aotz--", "origin":"", "lv_size":"134217728", "lv_time":"1796454545", "chunk_size":"65536", "snap_percent":"13.04", "lv_uuid":"lhkCkk-Jd38-ugwv-HHEg-bZXT-k6PL-TexmBw", "lv_dm_path":"/dev/mapper/sdvg--t-my--pool", "lv_path":"", "pool_lv":"", "thin_id":""},
+                  {"lv_name":"[my-pool_tdata]", "vg_name":"sdvg-t", "lv_attr":"Twi-ao----", "origin":"", "lv_size":"134217728", "lv_time":"1796454545", "chunk_size":"0", "snap_percent":"", "lv_uuid":"ur9ZPU-eXNH-jmlM-JKGI-FaFi-al8T-4dGR4D", "lv_dm_path":"/dev/mapper/sdvg--t-my--pool_tdata", "lv_path":"", "pool_lv":"", "thin_id":""},
+                  {"lv_name":"[my-pool_tmeta]", "vg_name":"sdvg-t", "lv_attr":"ewi-ao----", "origin":"", "lv_size":"4194304", "lv_time":"1796454545", "chunk_size":"0", "snap_percent":"", "lv_uuid":"DAHRWV-u0Kp-ccAT-CB58-skag-bECR-E2Ug5V", "lv_dm_path":"/dev/mapper/sdvg--t-my--pool_tmeta", "lv_path":"", "pool_lv":"", "thin_id":""}
+              ]
+          }
+      ]
+  }`
+
 describe('parseLvsReport', () => {
   it('decodes a real report: sizes in bytes, times, percentages, device paths', () => {
     const [origin, snap1, s2] = parseLvsReport(REAL_REPORT, 'lvs vg-x')
@@ -23,6 +38,14 @@ describe('parseLvsReport', () => {
     expect(snap1.dmPath).toBe('/dev/mapper/vg--x-my--lv--snap1')
     expect(s2.createdAt.toISOString()).toBe('2026-11-26T06:36:31.000Z')
     expect(s2.snapPercent).toBe(0)
+  })
+
+  it('reads the thin pool and thin id of a thin volume; hidden pool parts have neither', () => {
+    const [thin, spare, pool] = parseLvsReport(REAL_THIN_REPORT, 'lvs sdvg-t')
+    expect(thin).toMatchObject({ name: 'data', attr: 'Vwi-aotz--', poolLv: 'my-pool', thinId: 1, sizeBytes: 67108864 })
+    expect(spare).toMatchObject({ name: '[lvol0_pmspare]', poolLv: '', thinId: null })
+    expect(pool).toMatchObject({ name: 'my-pool', attr: 'twi-aotz--', chunkSizeBytes: 65536, poolLv: '', thinId: null })
+    expect(() => parseLvsReport(REAL_THIN_REPORT.replace('"thin_id":"1"', '"thin_id":"one"'), 'lvs')).toThrow('field thin_id should be a thin device id, got `one`')
   })
 
   it('refuses output that is not the JSON report, quoting it', () => {
