@@ -2,6 +2,7 @@
 // are comments; every other line starts with "OFFSET LENGTH" in bytes, decimal,
 // ascending, merged, non-overlapping; more fields may follow in later versions.
 import { InvalidInputError } from '../errors'
+import { decimalDigits, writeDecimal } from './decimal-ascii'
 
 export const CHUNKS_MAP_VERSION = 1
 
@@ -37,18 +38,24 @@ export function formatChunksMapLine(offsetBytes: number, lengthBytes: number): s
   return `${offsetBytes} ${lengthBytes}\n`
 }
 
+/** The most bytes one line takes: two 16-digit numbers, a space and a newline. */
+export const CHUNKS_MAP_LINE_MAX_BYTES = 34
+
+/** Writes one run's line at `buf[pos]` (CHUNKS_MAP_LINE_MAX_BYTES of room); returns the position after it. */
+export function writeChunksMapLine(buf: Uint8Array, pos: number, offsetBytes: number, lengthBytes: number): number {
+  pos = writeDecimal(buf, pos, offsetBytes)
+  buf[pos++] = SPACE
+  pos = writeDecimal(buf, pos, lengthBytes)
+  buf[pos++] = NEWLINE
+  return pos
+}
+
+const SPACE = 0x20
+const NEWLINE = 0x0a
+
 /** Length in bytes of formatChunksMapLine's result, without building the string. */
 export function chunksMapLineBytes(offsetBytes: number, lengthBytes: number): number {
   return decimalDigits(offsetBytes) + decimalDigits(lengthBytes) + 2
-}
-
-// 10^1 .. 10^16: every byte offset below 2^53 has at most 16 digits.
-const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** (i + 1))
-
-function decimalDigits(n: number): number {
-  let digits = 1
-  while (digits <= 16 && n >= POWERS_OF_TEN[digits - 1]) digits++
-  return digits
 }
 
 export interface ParsedChunksMap {

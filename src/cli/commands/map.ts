@@ -10,7 +10,7 @@ import { GenerationIdentities, UNKNOWN_SNAPSHOT } from '../../generation/generat
 import { resolveFrom } from '../../generation/resolve-identities'
 import { ChunkRuns } from '../../map/chunk-runs'
 import { chunksMapHeaderOf } from '../../map/chunks-map'
-import { formatChunksMapHeader, formatChunksMapLine } from '../../format/chunks-map-text'
+import { CHUNKS_MAP_LINE_MAX_BYTES, formatChunksMapHeader, writeChunksMapLine } from '../../format/chunks-map-text'
 import { printJson, writeStdout } from '../output'
 
 interface MapOptions extends ThinGenerationOptions {
@@ -82,14 +82,17 @@ export function registerMap(program: Command): void {
         await printJson({ ...summary, runList: list })
         return
       }
-      let text = formatChunksMapHeader(header)
+      await writeStdout(formatChunksMapHeader(header))
+      // Lines written into one buffer, reused once stdout has taken it.
+      const lines = Buffer.allocUnsafe(1 << 16)
+      let filled = 0
       for (let i = 0; i < runs.count; i++) {
-        text += formatChunksMapLine(runs.offsetBytes(i), runs.lengthBytes(i))
-        if (text.length > 1 << 16) {
-          await writeStdout(text)
-          text = ''
+        if (filled + CHUNKS_MAP_LINE_MAX_BYTES > lines.length) {
+          await writeStdout(lines.subarray(0, filled))
+          filled = 0
         }
+        filled = writeChunksMapLine(lines, filled, runs.offsetBytes(i), runs.lengthBytes(i))
       }
-      await writeStdout(text)
+      await writeStdout(lines.subarray(0, filled))
     })
 }
