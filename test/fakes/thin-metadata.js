@@ -105,13 +105,13 @@ function restoreMetadata(pool, imagePath, metadataBytes) {
   fs.writeFileSync(newPath, '')
   fs.truncateSync(newPath, metadataBytes)
   const r = spawnSync('thin_restore', ['-q', '-i', xmlPath, '-o', newPath], { encoding: 'utf8' })
+  fs.rmSync(xmlPath)
   if (r.error || r.status !== 0) {
     fs.rmSync(newPath, { force: true })
     const why = r.error ? r.error.message : `${r.stderr}${r.stdout}`.trim()
     throw new Error(`thin_restore of the simulated pool's metadata failed (${why}); the thin tools need thin-provisioning-tools and a directory on a real disk (O_DIRECT)`)
   }
   fs.renameSync(newPath, imagePath)
-  fs.rmSync(xmlPath)
 }
 
 // The metadata space map of an open image: reference counts of metadata blocks, changed in place.

@@ -4,7 +4,7 @@
 // image after every change (thin-metadata.js), so the real thin_delta reads
 // what dm-thin would have written. Thin LVs' device files hold what they read.
 //
-// Behaviour copied from dm-thin and LVM (../../docs and shared/docs/lvm-thin.md):
+// Behaviour of dm-thin and LVM as measured in shared/docs/lvm-thin.md and as dm-thin's source has it:
 // - a write maps every block it touches that is unmapped or shared to a newly
 //   allocated data block; a block counts as shared when it was mapped before the
 //   device's last snapshot (dm-thin decides by mapping time, not by reference
