@@ -202,14 +202,14 @@ const commands = {
   },
   dmsetup() {
     const pool = thinPoolTarget(load(), args[1])
-    if (pool && sim.isSimPool(pool)) return void sim.poolDmsetup(load(), pool, args)
+    if (pool && sim.isSimPool(pool)) return void sim.poolDmsetup(pool, args)
     if (pool) return void thinPoolDmsetup(pool)
     if (args[0] !== 'status') die(1, 'the fake dmsetup only answers status, and messages to thin pools')
     const db = load()
     const v = db.lvs.find((x) => dmName(x.vg, x.name) === args[1])
     if (!v || v.attr[4] !== 'a' && v.attr[4] !== 'I') die(1, `Device ${args[1]} not found\nCommand failed.`)
     const sectors = Math.ceil(fs.statSync(devPath(v.vg, v.name)).size / 512)
-    if (sim.isSimThin(db, v)) return void process.stdout.write(sim.thinStatus(db, v))
+    if (sim.isSimThin(db, v)) return void process.stdout.write(sim.thinStatus(v))
     if (v.thinId !== undefined) return void process.stdout.write(`0 ${sectors} thin 0 -\n`)
     if (!v.origin) return void process.stdout.write(`0 ${sectors} snapshot-origin \n`)
     if (v.attr[0] === 'S') return void process.stdout.write(`0 ${sectors} snapshot-merge 16/8192 16\n`)
@@ -230,7 +230,7 @@ const commands = {
     const offset = Number(offsetText)
     const data = Number(seed) === 0 ? Buffer.alloc(Number(lengthText)) : pseudoRandomBytes(Number(lengthText), Number(seed))
     const v = find(db, vg, lv)
-    if (sim.isSimThin(db, v)) sim.mapWrite(db, v, offset, data.length)
+    if (sim.isSimThin(db, v)) sim.mapWrite(v, offset, data.length)
     const originPath = devPath(vg, lv)
     const fd = fs.openSync(originPath, 'r+')
     try {

@@ -66,17 +66,14 @@ module.exports = function thinSim({ root, devPath, dmName, die, pseudoRandomByte
     for (const dev of Object.values(model.devices)) for (const b of dev.map) if (b >= 0) counts[b]++
     return counts
   }
-  // A free data block, round-robin like dm-thin's allocator, or dies with ENOSPC; `counts` is updated.
-  function allocate(vg, pool, model, counts) {
-    for (let i = 0; i < model.dataBlocks; i++) {
-      const b = (model.cursor + i) % model.dataBlocks
-      if (counts[b] === 0) {
-        counts[b] = 1
-        model.cursor = b + 1
-        return b
-      }
-    }
-    return die(5, `write error: No space left on device (simulated thin pool ${vg}/${pool} has no free data block; nothing was written)`)
+  // The next free data block from the cursor on, round-robin like dm-thin's allocator; `counts` is
+  // updated. Callers check first that enough blocks are free, so that a failure changes nothing.
+  function allocate(model, counts) {
+    let b = model.cursor % model.dataBlocks
+    while (counts[b] !== 0) b = (b + 1) % model.dataBlocks
+    counts[b] = 1
+    model.cursor = b + 1
+    return b
   }
   const freeBlocks = (counts) => counts.filter((c) => c === 0).length
   const nextThinId = (model) => Math.max(0, ...Object.keys(model.devices).map(Number)) + 1
@@ -121,7 +118,7 @@ module.exports = function thinSim({ root, devPath, dmName, die, pseudoRandomByte
       const counts = referenceCounts(model)
       if (freeBlocks(counts) < blocks) die(5, `write error: No space left on device (simulated thin pool ${vg}/${pool} has ${freeBlocks(counts)} free data blocks, ${lv} needs ${blocks})`)
       for (let v = 0; v < blocks; v++) {
-        dev.map[v] = allocate(vg, pool, model, counts)
+        dev.map[v] = allocate(model, counts)
         dev.time[v] = model.time
       }
     }
@@ -175,7 +172,7 @@ module.exports = function thinSim({ root, devPath, dmName, die, pseudoRandomByte
   }
 
   /** Maps the blocks a write of `length` bytes at `offset` touches; the caller then writes the device file. */
-  function mapWrite(db, v, offset, length) {
+  function mapWrite(v, offset, length) {
     checkWritable(v, offset, length)
     if (length === 0) return
     const model = loadModel(v.vg, v.poolLv)
@@ -192,7 +189,7 @@ module.exports = function thinSim({ root, devPath, dmName, die, pseudoRandomByte
     }
     for (const b of touched) {
       if (dev.map[b] >= 0) counts[dev.map[b]]--
-      dev.map[b] = allocate(v.vg, v.poolLv, model, counts)
+      dev.map[b] = allocate(model, counts)
       dev.time[b] = model.time
     }
     commit(v.vg, v.poolLv, model)
@@ -277,7 +274,7 @@ module.exports = function thinSim({ root, devPath, dmName, die, pseudoRandomByte
   }
 
   /** `dmsetup status` of an active simulated thin LV: mapped sectors and the highest mapped sector. */
-  function thinStatus(db, v) {
+  function thinStatus(v) {
     const model = loadModel(v.vg, v.poolLv)
     const sectors = Math.ceil(v.sizeBytes / 512)
     if (model.status.mode === 'Fail') return `0 ${sectors} thin Fail\n`
@@ -289,7 +286,7 @@ module.exports = function thinSim({ root, devPath, dmName, die, pseudoRandomByte
   }
 
   /** `dmsetup status|message -- VG-POOL-tpool ...` on a simulated pool, answering as the kernel does. */
-  function poolDmsetup(db, pool, args) {
+  function poolDmsetup(pool, args) {
     const { vg, name } = pool
     const model = loadModel(vg, name)
     const target = `${dmName(vg, name)}-tpool`
