@@ -22,6 +22,38 @@
 // Thin pools answer `dmsetup status VG-POOL-tpool` and `dmsetup message VG-POOL-tpool 0
 // reserve_metadata_snap|release_metadata_snap` (held state in lvm.json, EBUSY/EINVAL like the
 // kernel); lvchange handles --permission r|rw and --activate y|n [--ignoreactivationskip].
+//
+// Simulated thin pools (thin-sim.js, thin-metadata.js): dm-thin's mappings are modelled and
+// the pool's metadata image is rewritten by the real thin_restore after every change, so the
+// real thin_delta/thin_dump/thin_check read it; $SNAPDELTA_FAKE_LVM must be on a real disk
+// (the thin tools use O_DIRECT) and thin-provisioning-tools installed.
+//   create-sim-thin-pool VG POOL BLOCK_BYTES [DATA_BLOCKS]
+//                                          pool POOL (lv_attr twi-aotz--, chunk_size BLOCK_BYTES,
+//                                          DATA_BLOCKS data blocks, default 16384) and its hidden
+//                                          POOL_tmeta, whose device file is the metadata image
+//   create-sim-thin VG LV POOL SIZE_BYTES SEED
+//                                          an active thin LV (next thin id), every block mapped and
+//                                          pseudo-random (SEED 0: nothing mapped, reads zeros)
+//   write VG LV OFFSET LENGTH SEED         on a simulated thin LV (active and writable): each touched
+//                                          block that is unmapped or shared with a snapshot gets a new
+//                                          data block (SEED 0 writes zeros and still maps them)
+//   discard VG LV OFFSET LENGTH            unmaps the blocks the range covers whole (they read zeros);
+//                                          partial blocks keep their data
+//   set-pool-status VG POOL MODE NEEDS_CHECK [DATA [METADATA]]
+//                                          what dmsetup status and lvs report: MODE rw|ro|
+//                                          out_of_data_space|Fail|Error, NEEDS_CHECK needs_check|-,
+//                                          DATA and METADATA used/total blocks or - for the model's
+//                                          counts; in ro, Fail and Error the pool refuses messages
+//                                          and mapping changes
+// On them: lvcreate --yes --snapshot [--setactivationskip y|n | -ky|-kn] [--permission r|rw |
+// -pr|-prw] [--ignoreactivationskip | -K] --name NAME -- VG/THINLV without a size makes a thin
+// snapshot (inactive, activation skip, Vwi---tz-k, unless -kn or -K; over-provisioning warnings
+// on stderr like LVM); with -L/-l it makes a classic snapshot as above. lvremove drops a thin
+// LV's mappings (its thin snapshots keep theirs and lose their origin). lvs adds data_percent
+// and metadata_percent, dmsetup status the kernel's thin and thin-pool lines, and the pool's
+// messages write a real metadata snapshot into the image (thin_delta -m reads it). While one is
+// held, changes of mappings (lvcreate, lvremove, allocating writes, unmapping discards) are
+// refused: thin_restore would drop the held root (the kernel allows them).
 'use strict'
 const fs = require('fs')
 const path = require('path')
@@ -29,6 +61,7 @@ const dist = path.join(__dirname, '..', '..', 'dist')
 const { writeCowImage, kernelNewChunk, minimumCowSizeBytes } = require(path.join(dist, 'cow', 'cow-writer.js'))
 const { readExceptionTableFromPath } = require(path.join(dist, 'cow', 'exception-table.js'))
 const { pseudoRandomBytes } = require(path.join(dist, 'cow', 'scenario.js'))
+const thinSim = require('./thin-sim')
 
 const root = process.env.SNAPDELTA_FAKE_LVM
 if (!root) die(5, 'SNAPDELTA_FAKE_LVM is not set')
@@ -49,6 +82,7 @@ function save(db) {
 }
 const dmName = (vg, lv) => `${vg.replace(/-/g, '--')}-${lv.replace(/-/g, '--')}`
 const devPath = (vg, lv) => path.join(root, 'mapper', dmName(vg, lv))
+const sim = thinSim({ root, devPath, dmName, die, pseudoRandomBytes })
 function find(db, vg, name) {
   return db.lvs.find((v) => v.vg === vg && v.name === name)
 }
@@ -103,6 +137,9 @@ const commands = {
         thin_id: v.thinId === undefined ? '' : String(v.thinId),
         pool_lv: v.poolLv || '',
         metadata_lv: v.metadataLv ? `[${v.metadataLv}]` : '',
+        data_percent: '',
+        metadata_percent: '',
+        ...(sim.isSimThin(db, v) || sim.isSimPool(v) ? sim.lvsValues(db, v) : {}),
       }
       return Object.fromEntries(fields.map((f) => [f, values[f]]))
     })
@@ -117,6 +154,18 @@ const commands = {
     if (!origin) die(5, `Failed to find logical volume "${vg}/${lv}"`)
     if (find(db, vg, name)) die(5, `Logical Volume "${name}" already exists in volume group "${vg}"`)
     const extents = option(args, '--extents', '-l')
+    if (!extents && !option(args, '--size', '-L')) {
+      if (!sim.isSimThin(db, origin)) die(3, 'Please specify either size or extents with snapshots.')
+      const skip = attachedOption(args, '--setactivationskip', '-k') !== 'n'
+      const warnings = sim.snapshot(db, origin, name, {
+        readOnly: attachedOption(args, '--permission', '-p') === 'r',
+        skip,
+        active: !skip || args.includes('--ignoreactivationskip') || args.includes('-K'),
+      })
+      save(db)
+      process.stderr.write(warnings)
+      return void process.stdout.write(`  Logical volume "${name}" created.\n`)
+    }
     let cowBytes = extents ? Math.floor((origin.sizeBytes * Number(/^(\d+)%ORIGIN$/i.exec(extents)[1])) / 100) : parseSize(option(args, '--size', '-L'))
     cowBytes = Math.max(EXTENT_BYTES, Math.ceil(cowBytes / EXTENT_BYTES) * EXTENT_BYTES)
     const chunkBytes = parseSize((option(args, '--chunksize', '-c') || '4k').replace(/^(\d+)$/, '$1k'))
@@ -132,7 +181,9 @@ const commands = {
     const { vg, lv } = splitRef(args[args.length - 1])
     const v = find(db, vg, lv)
     if (!v) die(5, `Failed to find logical volume "${vg}/${lv}"`)
-    if (!v.origin && db.lvs.some((s) => s.vg === vg && s.origin === lv)) die(5, `Logical volume ${vg}/${lv} has snapshots`)
+    // Classic snapshots depend on their origin; thin snapshots do not.
+    if (!v.origin && db.lvs.some((s) => s.vg === vg && s.origin === lv && !sim.isSimThin(db, s))) die(5, `Logical volume ${vg}/${lv} has snapshots`)
+    if (sim.isSimThin(db, v) || sim.isSimPool(v)) sim.remove(db, v)
     fs.rmSync(devPath(vg, lv), { force: true })
     fs.rmSync(devPath(vg, lv) + '-cow', { force: true })
     db.lvs = db.lvs.filter((x) => x !== v)
@@ -151,12 +202,14 @@ const commands = {
   },
   dmsetup() {
     const pool = thinPoolTarget(load(), args[1])
+    if (pool && sim.isSimPool(pool)) return void sim.poolDmsetup(pool, args)
     if (pool) return void thinPoolDmsetup(pool)
     if (args[0] !== 'status') die(1, 'the fake dmsetup only answers status, and messages to thin pools')
     const db = load()
     const v = db.lvs.find((x) => dmName(x.vg, x.name) === args[1])
     if (!v || v.attr[4] !== 'a' && v.attr[4] !== 'I') die(1, `Device ${args[1]} not found\nCommand failed.`)
     const sectors = Math.ceil(fs.statSync(devPath(v.vg, v.name)).size / 512)
+    if (sim.isSimThin(db, v)) return void process.stdout.write(sim.thinStatus(v))
     if (v.thinId !== undefined) return void process.stdout.write(`0 ${sectors} thin 0 -\n`)
     if (!v.origin) return void process.stdout.write(`0 ${sectors} snapshot-origin \n`)
     if (v.attr[0] === 'S') return void process.stdout.write(`0 ${sectors} snapshot-merge 16/8192 16\n`)
@@ -176,6 +229,8 @@ const commands = {
     const [vg, lv, offsetText, lengthText, seed] = args
     const offset = Number(offsetText)
     const data = Number(seed) === 0 ? Buffer.alloc(Number(lengthText)) : pseudoRandomBytes(Number(lengthText), Number(seed))
+    const v = find(db, vg, lv)
+    if (sim.isSimThin(db, v)) sim.mapWrite(v, offset, data.length)
     const originPath = devPath(vg, lv)
     const fd = fs.openSync(originPath, 'r+')
     try {
@@ -233,6 +288,39 @@ const commands = {
     find(db, args[0], args[1]).attr = args[2]
     save(db)
   },
+  'create-sim-thin-pool'() {
+    const db = load()
+    const [vg, pool, blockBytes, dataBlocks] = args
+    sim.createPool(db, vg, pool, Number(blockBytes), Number(dataBlocks || 16384))
+    save(db)
+  },
+  'create-sim-thin'() {
+    const db = load()
+    const [vg, lv, pool, size, seed] = args
+    sim.createThin(db, vg, lv, pool, Number(size), Number(seed))
+    save(db)
+  },
+  discard() {
+    const db = load()
+    const [vg, lv, offset, length] = args
+    const v = find(db, vg, lv)
+    if (!sim.isSimThin(db, v)) die(3, `discard: ${vg}/${lv} is not a thin LV of a simulated pool`)
+    sim.discard(db, v, Number(offset), Number(length))
+  },
+  'set-pool-status'() {
+    const [vg, pool, ...status] = args
+    sim.setStatus(load(), vg, pool, status)
+  },
+}
+
+// An option's value in LVM's spellings `--long v`, `--long=v`, `-s v` and `-sv` (as in -kn, -pr).
+function attachedOption(args, long, short) {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === long || args[i] === short) return args[i + 1]
+    if (args[i].startsWith(`${long}=`)) return args[i].slice(long.length + 1)
+    if (args[i].startsWith(short) && !args[i].startsWith('--')) return args[i].slice(short.length)
+  }
+  return undefined
 }
 
 // The thin pool whose -tpool device-mapper name is `name`, if any.
