@@ -79,7 +79,7 @@ describe.each(caseNames)('%s', (name) => {
   test('apply from the mount', async () => {
     const target = freshTarget(c(), 'apply')
     const result = await runCli(['apply', gen(c()), target, '--json'])
-    expect(result.exitCode).toBe(0)
+    expect({ exitCode: result.exitCode, stderr: result.exitCode === 0 ? '' : result.stderr }).toEqual({ exitCode: 0, stderr: '' })
     expect(JSON.parse(result.stdout)).toMatchObject({ bytesWritten: Number(/# changed_bytes (\d+)/.exec(readFileSync(path.join(gen(c()), 'chunks.map'), 'utf8'))?.[1]) })
     await expectCopied(c(), target)
     expect((await runCli(['verify', '--changed-only', gen(c()), target])).exitCode).toBe(0)
@@ -89,7 +89,7 @@ describe.each(caseNames)('%s', (name) => {
     const target = freshTarget(c(), 'dd')
     const result = await sh(`"${EXAMPLES}/copy-with-dd.sh" "${gen(c())}" "${target}"`, tools.env)
     expect(result.stderr).toBe('')
-    expect(result.exitCode).toBe(0)
+    expect({ exitCode: result.exitCode, stderr: result.exitCode === 0 ? '' : result.stderr }).toEqual({ exitCode: 0, stderr: '' })
     await expectCopied(c(), target)
   })
 
@@ -99,7 +99,7 @@ describe.each(caseNames)('%s', (name) => {
     // No snapdelta on PATH, as right after the README's setup: the example finds the checkout's bin/snapdelta.js.
     const bare = { ...process.env, PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` }
     const result = await sh(`"${EXAMPLES}/copy-with-rsync.sh" "${gen(c())}" "${copy}" "${target}"`, bare)
-    expect(result.exitCode).toBe(0)
+    expect({ exitCode: result.exitCode, stderr: result.exitCode === 0 ? '' : result.stderr }).toEqual({ exitCode: 0, stderr: '' })
     await expectCopied(c(), target)
     // The copy has no full.img: the whole-device check needs the snapshot named.
     expect((await runCli(['verify', copy, target, '--snapshot', c().snap2])).exitCode).toBe(0)
@@ -110,7 +110,7 @@ describe.each(caseNames)('%s', (name) => {
     const dir = scratchDir(`${name}-stream`)
     const sent = path.join(dir, 'sent.stream')
     const result = await sh(`snapdelta send "${gen(c())}" > "${sent}"`, tools.env)
-    expect(result.exitCode).toBe(0)
+    expect({ exitCode: result.exitCode, stderr: result.exitCode === 0 ? '' : result.stderr }).toEqual({ exitCode: 0, stderr: '' })
     expect(await identical(sent, path.join(gen(c()), 'delta.stream'))).toBe(true)
     const fromFile = freshTarget(c(), 'from-file')
     expect((await runCli(['receive', fromFile, '--from', sent])).exitCode).toBe(0)
@@ -124,14 +124,14 @@ describe.each(caseNames)('%s', (name) => {
   test('send | receive through a pipe', async () => {
     const target = freshTarget(c(), 'pipe')
     const result = await sh(`snapdelta send --cow "${c().cow1}" --snapshot "${c().snap2}" | snapdelta receive "${target}"`, tools.env)
-    expect(result.exitCode).toBe(0)
+    expect({ exitCode: result.exitCode, stderr: result.exitCode === 0 ? '' : result.stderr }).toEqual({ exitCode: 0, stderr: '' })
     await expectCopied(c(), target)
   })
 
   test('delta.stream through an ssh pipe, over loopback (examples/copy-over-ssh.sh)', async () => {
     const target = freshTarget(c(), 'ssh')
     const result = await sh(`"${EXAMPLES}/copy-over-ssh.sh" "${gen(c())}" backuphost "${target}"`, tools.env)
-    expect(result.exitCode).toBe(0)
+    expect({ exitCode: result.exitCode, stderr: result.exitCode === 0 ? '' : result.stderr }).toEqual({ exitCode: 0, stderr: '' })
     expect(readFileSync(tools.sshLog, 'utf8')).toContain(`backuphost snapdelta receive ${target}`)
     await expectCopied(c(), target)
   })
@@ -139,7 +139,7 @@ describe.each(caseNames)('%s', (name) => {
   test('bmaptool copy onto a loop device over the backup file (examples/copy-with-bmaptool.sh)', async () => {
     const target = freshTarget(c(), 'bmaptool')
     const result = await sh(`"${EXAMPLES}/copy-with-bmaptool.sh" "${gen(c())}" "${target}"`, tools.env)
-    expect(result.exitCode).toBe(0)
+    expect({ exitCode: result.exitCode, stderr: result.exitCode === 0 ? '' : result.stderr }).toEqual({ exitCode: 0, stderr: '' })
     expect(result.stderr).toMatch(/copying image 'delta.img' to block device '\/dev\/loop\d+' using bmap file 'delta.bmap'/)
     await expectCopied(c(), target)
   })

@@ -72,8 +72,9 @@ describe('finding thin volumes and their pool', () => {
       readOnly: false,
       skipActivation: true,
       dmPath: path.join(fake.lvmRoot, 'mapper', 'tv--b-s3'),
+      uuid: 'fake-thin-s3',
     })
-    expect(fake.calls().at(-1)).toEqual(['lvs', '-a', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_attr,lv_size,thin_id,pool_lv,origin,lv_dm_path', '--', 'tv-b/s3'])
+    expect(fake.calls().at(-1)).toEqual(['lvs', '-a', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_attr,lv_size,thin_id,pool_lv,origin,lv_dm_path,lv_uuid', '--', 'tv-b/s3'])
   })
 
   it("gives the pool its metadata device (the hidden [pool_tmeta]'s dm path) and the -tpool name, hyphens doubled", () => {
