@@ -9,6 +9,7 @@ import { FileSource } from '../io/file-source'
 import { identityOfPath, NamedIdentity } from '../io/device-identity'
 import { readTextFile } from '../io/read-text-file'
 import { ChunkRuns, chunkRunsFromByteRanges } from '../map/chunk-runs'
+import { RunKinds, runKindsFromNames } from '../map/run-kinds'
 import { GenerationSource } from '../generation/generation-source'
 import { GenerationIdentities, UNKNOWN_SNAPSHOT } from '../generation/generation-identity'
 import { InfoReadBack, readGenerationInfo } from '../generation/read-generation-info'
@@ -36,7 +37,7 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
   } catch (err) {
     throw new InvalidInputError(`${dir} is not a generation directory: cannot read ${mapPath}: ${(err as Error).message}`, { cause: err })
   }
-  const runs = runsFromChunksMap(map.text, mapPath)
+  const { runs, kinds } = runsFromChunksMap(map.text, mapPath)
   const { named, identities } = await readInfo(dir)
   // Checked first: with the snapshot at hand, full.img and delta.img are not needed.
   const mounted = await confirmedMountedSnapshot(dir, map.stats.dev, runs.deviceSizeBytes)
@@ -51,6 +52,7 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
     return {
       description: `${dir} (data read from ${snapshot.path})`,
       runs,
+      kinds,
       readChanged: (target, offsetBytes) => snapshot.readInto(target, offsetBytes),
       full: snapshot,
       inputs: [{ path: snapshot.path, identity: snapshot.identity }, ...named],
@@ -76,6 +78,7 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
     return {
       description: dir,
       runs,
+      kinds,
       readChanged: (target, offsetBytes) => delta.readInto(target, offsetBytes),
       full,
       inputs: [...images, ...named],
@@ -93,6 +96,7 @@ export async function openGenerationDir(dir: string): Promise<GenerationSource> 
   return {
     description: dir,
     runs,
+    kinds,
     readChanged: (target, offsetBytes) => readFromChangedFile(files, runs, target, offsetBytes),
     full,
     inputs: [...images, ...named],
@@ -146,8 +150,8 @@ async function readInfo(dir: string): Promise<{ named: NamedIdentity[]; identiti
   return { named, identities: { from: info.from, to: info.to } }
 }
 
-/** Parses chunks.map text into runs; the device size comes from its device_size_bytes header. */
-export function runsFromChunksMap(text: string, source: string): ChunkRuns {
+/** Parses chunks.map text into runs and their kinds; the device size comes from its device_size_bytes header. */
+export function runsFromChunksMap(text: string, source: string): { runs: ChunkRuns; kinds: RunKinds | null } {
   const parsed = parseChunksMap(text, source)
   const chunkSizeBytes = headerNumber(parsed.comments, 'chunk_size_bytes', source)
   const deviceSizeBytes = headerNumber(parsed.comments, 'device_size_bytes', source)
@@ -163,7 +167,7 @@ export function runsFromChunksMap(text: string, source: string): ChunkRuns {
     }
     ranges.push([offset, length])
   })
-  return chunkRunsFromByteRanges(chunkSizeBytes, deviceSizeBytes, ranges)
+  return { runs: chunkRunsFromByteRanges(chunkSizeBytes, deviceSizeBytes, ranges), kinds: runKindsFromNames(parsed.kinds) }
 }
 
 function headerNumber(comments: Map<string, string>, key: string, source: string): number {

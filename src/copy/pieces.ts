@@ -7,12 +7,17 @@ export interface Piece {
   lengthBytes: number
 }
 
+/** A piece and the index of the run it belongs to. */
+export interface RunPiece extends Piece {
+  run: number
+}
+
 /** The runs cut into consecutive pieces of at most `maxPieceBytes`, in ascending order. */
-export function* runPieces(runs: ChunkRuns, maxPieceBytes: number): Generator<Piece> {
+export function* runPieces(runs: ChunkRuns, maxPieceBytes: number): Generator<RunPiece> {
   for (let i = 0; i < runs.count; i++) {
     const end = runs.endBytes(i)
     for (let offset = runs.offsetBytes(i); offset < end; offset += maxPieceBytes) {
-      yield { offsetBytes: offset, lengthBytes: Math.min(maxPieceBytes, end - offset) }
+      yield { offsetBytes: offset, lengthBytes: Math.min(maxPieceBytes, end - offset), run: i }
     }
   }
 }

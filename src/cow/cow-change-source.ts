@@ -47,6 +47,8 @@ function cowChangeSource(table: ExceptionTable): CowChangeSource {
       if (snapshot) return runsForSnapshot(table, snapshot.path, snapshot.sizeBytes)
       return buildChunkRuns(table.oldChunks, table.exceptions, table.header.chunkSizeBytes, Number.MAX_SAFE_INTEGER)
     },
+    // A COW says only that a chunk was written, not how.
+    runKinds: () => null,
     // The saved chunks need the table again, with where each sits in the COW: read on the first read only.
     oldContent: (runs) =>
       lazyOldContent(table.cowPath, { chunkSizeBytes: runs.chunkSizeBytes, deviceSizeBytes: runs.deviceSizeBytes, identity: table.cowIdentity }),

@@ -3,6 +3,7 @@
 // ascending, merged, non-overlapping; more fields may follow in later versions.
 import { InvalidInputError } from '../errors'
 import { decimalDigits, writeDecimal } from './decimal-ascii'
+import { ZERO_RUN_KIND } from '../map/run-kinds'
 
 export const CHUNKS_MAP_VERSION = 1
 
@@ -16,6 +17,8 @@ export interface ChunksMapHeader {
   cowPath: string
   /** null when no snapshot was given: the line is left out. */
   snapshotPath: string | null
+  /** The kinds a third field names (thin), or null when lines have two fields (a COW says no kind). */
+  kindNames: readonly string[] | null
 }
 
 /** The comment block at the top of chunks.map. Keys are stable: parseChunksMap reads them back. */
@@ -29,23 +32,29 @@ export function formatChunksMapHeader(h: ChunksMapHeader): string {
     `# runs ${h.runs}\n` +
     `# changed_bytes ${h.changedBytes}\n` +
     `# cow ${h.cowPath}\n` +
-    (h.snapshotPath === null ? '' : `# snapshot ${h.snapshotPath}\n`)
+    (h.snapshotPath === null ? '' : `# snapshot ${h.snapshotPath}\n`) +
+    (h.kindNames === null ? '' : `# kinds ${h.kindNames.join(' ')} (third field; ${ZERO_RUN_KIND}: reads as zeros in the new snapshot, copy it too)\n`)
   )
 }
 
-/** One run's line. */
-export function formatChunksMapLine(offsetBytes: number, lengthBytes: number): string {
-  return `${offsetBytes} ${lengthBytes}\n`
+/** One run's line; `kind` is the third field, where the change source gives one. */
+export function formatChunksMapLine(offsetBytes: number, lengthBytes: number, kind?: string): string {
+  return kind === undefined ? `${offsetBytes} ${lengthBytes}\n` : `${offsetBytes} ${lengthBytes} ${kind}\n`
 }
 
-/** The most bytes one line takes: two 16-digit numbers, a space and a newline. */
-export const CHUNKS_MAP_LINE_MAX_BYTES = 34
+/** The most bytes one line takes: two 16-digit numbers, a space and a newline, and a kind of at most 32 bytes after a space. */
+export const CHUNKS_MAP_LINE_MAX_BYTES = 34 + 33
 
 /** Writes one run's line at `buf[pos]` (CHUNKS_MAP_LINE_MAX_BYTES of room); returns the position after it. */
-export function writeChunksMapLine(buf: Uint8Array, pos: number, offsetBytes: number, lengthBytes: number): number {
+export function writeChunksMapLine(buf: Uint8Array, pos: number, offsetBytes: number, lengthBytes: number, kind?: Uint8Array): number {
   pos = writeDecimal(buf, pos, offsetBytes)
   buf[pos++] = SPACE
   pos = writeDecimal(buf, pos, lengthBytes)
+  if (kind !== undefined) {
+    buf[pos++] = SPACE
+    buf.set(kind, pos)
+    pos += kind.length
+  }
   buf[pos++] = NEWLINE
   return pos
 }
@@ -54,8 +63,8 @@ const SPACE = 0x20
 const NEWLINE = 0x0a
 
 /** Length in bytes of formatChunksMapLine's result, without building the string. */
-export function chunksMapLineBytes(offsetBytes: number, lengthBytes: number): number {
-  return decimalDigits(offsetBytes) + decimalDigits(lengthBytes) + 2
+export function chunksMapLineBytes(offsetBytes: number, lengthBytes: number, kind?: string): number {
+  return decimalDigits(offsetBytes) + decimalDigits(lengthBytes) + 2 + (kind === undefined ? 0 : kind.length + 1)
 }
 
 export interface ParsedChunksMap {
@@ -63,6 +72,8 @@ export interface ParsedChunksMap {
   comments: Map<string, string>
   offsets: number[]
   lengths: number[]
+  /** The third field of each line, or null when no line has one. */
+  kinds: string[] | null
 }
 
 /** Parses chunks.map text; `source` names it in errors. Checks order and overlap. */
@@ -70,6 +81,7 @@ export function parseChunksMap(text: string, source: string): ParsedChunksMap {
   const comments = new Map<string, string>()
   const offsets: number[] = []
   const lengths: number[] = []
+  const kinds: string[] = []
   let previousEnd = 0
   const lines = text.split('\n')
   lines.forEach((line, i) => {
@@ -88,11 +100,19 @@ export function parseChunksMap(text: string, source: string): ParsedChunksMap {
     if (offset < previousEnd) {
       throw new InvalidInputError(`${source}: line ${i + 1}: run at ${offset} overlaps or precedes the run ending at ${previousEnd}; runs must be ascending`)
     }
+    if (fields[2] !== undefined && !/^[a-z_]{1,32}$/.test(fields[2])) {
+      throw new InvalidInputError(`${source}: line ${i + 1}: expected the kind of change (lowercase letters and _, at most 32) as the third field, got "${fields[2]}"`)
+    }
     previousEnd = offset + length
     offsets.push(offset)
     lengths.push(length)
+    kinds.push(fields[2] ?? '')
   })
-  return { comments, offsets, lengths }
+  const withKind = kinds.filter((k) => k !== '').length
+  if (withKind !== 0 && withKind !== kinds.length) {
+    throw new InvalidInputError(`${source}: ${withKind} of ${kinds.length} lines have a third field (the kind of change): expected all or none`)
+  }
+  return { comments, offsets, lengths, kinds: withKind === 0 ? null : kinds }
 }
 
 /** Name of a changed/ file: the run's offset as 16 lowercase hex digits. */

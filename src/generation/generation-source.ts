@@ -7,6 +7,7 @@
 import { BlockSource } from '../io/block-source'
 import { NamedIdentity } from '../io/device-identity'
 import { ChunkRuns } from '../map/chunk-runs'
+import { RunKinds } from '../map/run-kinds'
 import { BaseSums } from '../format/base-sums-text'
 import { Generation } from './generation'
 import { GenerationIdentities } from './generation-identity'
@@ -15,6 +16,8 @@ export interface GenerationSource {
   /** What to name in messages: a directory or "COW + snapshot". */
   readonly description: string
   readonly runs: ChunkRuns
+  /** The kind of each run where known: runs of the zero kind read as zeros, and travel as zero records. */
+  readonly kinds?: RunKinds | null
   /** Fills `target` with the new snapshot's bytes at `offsetBytes`; the range must lie inside one run. */
   readChanged(target: Buffer, offsetBytes: number): Promise<void>
   /** The whole new snapshot when this source has it (full.img, or the snapshot itself). */
@@ -47,6 +50,7 @@ export function sourceFromGeneration(generation: Generation): GenerationSource {
   return {
     description: `${changes.path} + ${generation.snapshotPath}`,
     runs,
+    kinds: generation.kinds,
     readChanged: (target, offsetBytes) => generation.snapshot.readInto(target, offsetBytes),
     full: generation.snapshot,
     inputs: generationInputs(generation),

@@ -3,6 +3,7 @@
 // Everything the mount, map, apply and send show comes from here.
 import path from 'path'
 import { ChunkRuns } from '../map/chunk-runs'
+import { RunKinds } from '../map/run-kinds'
 import { BlockSource } from '../io/block-source'
 import { FileSource } from '../io/file-source'
 import { parseCowHeader, SNAP_MAGIC, SNAPSHOT_DISK_VERSION, COW_HEADER_BYTES } from '../format/cow-header'
@@ -48,6 +49,8 @@ export interface Generation {
   readonly changes: GenerationChanges
   readonly snapshotPath: string
   readonly runs: ChunkRuns
+  /** The kind of each run, where the changes tell it (thin), else null. */
+  readonly kinds: RunKinds | null
   /** Data source for every byte shown: the new snapshot. */
   readonly snapshot: BlockSource
   readonly openedAt: Date
@@ -73,6 +76,7 @@ export async function openGeneration(spec: GenerationSpec | CowGenerationSpec): 
       changes,
       snapshotPath: spec.snapshotPath,
       runs,
+      kinds: changes.runKinds(),
       snapshot,
       openedAt: new Date(),
       close: () => snapshot.close(),

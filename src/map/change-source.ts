@@ -6,6 +6,7 @@
 // implement it without importing the generation that uses them.
 import { NamedIdentity } from '../io/device-identity'
 import { ChunkRuns } from './chunk-runs'
+import { RunKinds } from './run-kinds'
 
 /** The newer snapshot the runs are for: its path (for messages) and size. */
 export interface SnapshotExtent {
@@ -41,6 +42,8 @@ export interface ChangeSource<Kind extends string = string, Description extends 
    * end at whole chunks. Call it once: a source may hand its memory to the runs.
    */
   runsFor(snapshot: SnapshotExtent | undefined): ChunkRuns
+  /** The kind of each run runsFor gave, where this source knows it (thin); null where it does not (a COW). */
+  runKinds(): RunKinds | null
   /** A reader of the older snapshot's bytes inside `runs` (the runs runsFor gave). */
   oldContent(runs: ChunkRuns): OldContentReader
 }

@@ -3,9 +3,10 @@
 // snapdelta map) from the same header.
 import { ChunksMapHeader, formatChunksMapHeader, formatChunksMapLine } from '../format/chunks-map-text'
 import { ChunkRuns } from './chunk-runs'
+import { kindName, RunKinds } from './run-kinds'
 
 /** Header of the map of `runs`; without a snapshot (null) the device size is unknown too. */
-export function chunksMapHeaderOf(runs: ChunkRuns, cowPath: string, snapshotPath: string | null): ChunksMapHeader {
+export function chunksMapHeaderOf(runs: ChunkRuns, cowPath: string, snapshotPath: string | null, kinds: RunKinds | null = null): ChunksMapHeader {
   return {
     chunkSizeBytes: runs.chunkSizeBytes,
     deviceSizeBytes: snapshotPath === null ? null : runs.deviceSizeBytes,
@@ -14,12 +15,13 @@ export function chunksMapHeaderOf(runs: ChunkRuns, cowPath: string, snapshotPath
     changedBytes: runs.changedBytes,
     cowPath,
     snapshotPath,
+    kindNames: kinds?.names ?? null,
   }
 }
 
 /** The whole chunks.map text of `runs`, built in memory. */
-export function chunksMapText(runs: ChunkRuns, cowPath: string, snapshotPath: string): string {
-  const lines = [formatChunksMapHeader(chunksMapHeaderOf(runs, cowPath, snapshotPath))]
-  for (let i = 0; i < runs.count; i++) lines.push(formatChunksMapLine(runs.offsetBytes(i), runs.lengthBytes(i)))
+export function chunksMapText(runs: ChunkRuns, cowPath: string, snapshotPath: string, kinds: RunKinds | null = null): string {
+  const lines = [formatChunksMapHeader(chunksMapHeaderOf(runs, cowPath, snapshotPath, kinds))]
+  for (let i = 0; i < runs.count; i++) lines.push(formatChunksMapLine(runs.offsetBytes(i), runs.lengthBytes(i), kindName(kinds, i)))
   return lines.join('')
 }

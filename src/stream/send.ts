@@ -3,23 +3,22 @@
 // header, the check table (one extra read of the old and the new bytes),
 // then the records.
 import { GenerationSource } from '../generation/generation-source'
-import { runPieces, Piece } from '../copy/pieces'
+import { runPieces, Piece, RunPiece } from '../copy/pieces'
+import { isZeroRun } from '../map/run-kinds'
 import { CheckTableChecksum, encodeCheckEntry } from './check-table'
 import {
   encodeDataRecord,
   encodeRecordHeader,
-  encodeRecordStart,
   encodeStreamHeader,
+  encodeZeroRecord,
   endRecordStart,
   EndChecksum,
   headerForRuns,
   MAX_RECORD_DATA_BYTES,
-  recordChecksum,
-  RecordKind,
   StreamHeader,
 } from './stream-format'
 import { checkEntryReader, streamOptionsFor } from './stream-source'
-import { InvalidInputError } from '../errors'
+import { InvalidInputError, InvalidSnapshotError } from '../errors'
 
 /** Reads in flight ahead of the one being written: keeps the reader busy while the pipe drains. */
 const READ_AHEAD = 4
@@ -57,18 +56,20 @@ export async function sendStream(
   }
   const end = new EndChecksum(header, tableChecksum)
   let index = 0
-  const readPiece = async (piece: Piece) => {
+  const readPiece = async (piece: RunPiece) => {
     const data = Buffer.allocUnsafe(piece.lengthBytes)
     await source.readChanged(data, piece.offsetBytes)
     return { piece, data }
   }
   for await (const { piece, data } of inOrder(runPieces(source.runs, header.maxRecordDataBytes), readPiece)) {
-    // A full stream's size is never needed up front, so its all-zero pieces travel as zero records (no data).
-    if (header.kind === 'full' && isAllZero(data)) {
-      const start = encodeRecordStart(RecordKind.zero, index, piece.offsetBytes, data.length)
-      const checksum = recordChecksum(header.identity, start, undefined)
-      end.add(checksum)
-      await emit(encodeRecordHeader(start, checksum))
+    // A run the newer snapshot reads as zeros (thin left_only) is a zero record, as delta.stream's layout says;
+    // a full stream's size is never needed up front, so its all-zero pieces travel as zero records too.
+    const zeroRun = isZeroRun(source.kinds, piece.run)
+    if (zeroRun) checkZeroRun(source.description, data, piece.offsetBytes)
+    if (zeroRun || (header.kind === 'full' && isAllZero(data))) {
+      const record = encodeZeroRecord(header.identity, index, piece.offsetBytes, data.length)
+      end.add(record.checksum)
+      await emit(record.header)
     } else {
       const record = encodeDataRecord(header.identity, index, piece.offsetBytes, data)
       end.add(record.checksum)
@@ -93,7 +94,7 @@ export function streamHeaderOf(source: GenerationSource): StreamHeader {
 }
 
 // Runs `read` on the pieces in order with a few reads in flight.
-async function* inOrder<T>(pieces: Iterable<Piece>, read: (piece: Piece) => Promise<T>): AsyncGenerator<T> {
+async function* inOrder<P extends Piece, T>(pieces: Iterable<P>, read: (piece: P) => Promise<T>): AsyncGenerator<T> {
   const pending: Array<Promise<T>> = []
   const iterator = pieces[Symbol.iterator]()
   for (;;) {
@@ -116,4 +117,17 @@ const ZEROS = Buffer.alloc(MAX_RECORD_DATA_BYTES)
 /** True when `data` (at most a record's worth) is all zero bytes. */
 export function isAllZero(data: Buffer): boolean {
   return data.length <= ZEROS.length && data.equals(ZEROS.subarray(0, data.length))
+}
+
+/**
+ * Refuses to send `data`, read from a run the change source says reads as
+ * zeros, as a zero record unless it does: a snapshot written after the delta
+ * was taken would otherwise lose those bytes on the backup.
+ */
+export function checkZeroRun(description: string, data: Buffer, offsetBytes: number): void {
+  if (isAllZero(data)) return
+  throw new InvalidSnapshotError(
+    `${description}: the newer snapshot has non-zero bytes in ${offsetBytes}+${data.length}, where its changes say it maps nothing (thin left_only, read as zeros): ` +
+      'it changed after the delta was taken; take the delta again',
+  )
 }

@@ -85,11 +85,29 @@ export function recordsForRuns(runs: ChunkRuns, maxRecordDataBytes = MAX_RECORD_
   return records
 }
 
-/** The stream identity: SHA-256 over the chunk size, device size, `ends` (version 2: identityEnds) and every run. */
+/**
+ * The stream identity: SHA-256 over the chunk size, device size, `ends`
+ * (version 2: identityEnds) and every run, touching runs merged: a receiver
+ * sees records, not runs, and merges the ones that touch (runs of two kinds
+ * of change may touch, see map/run-kinds.ts).
+ */
 export function streamIdentity(runs: ChunkRuns, ends?: Buffer): Buffer {
   const hasher = new IdentityHasher(runs.chunkSizeBytes, runs.deviceSizeBytes, ends)
-  for (let i = 0; i < runs.count; i++) hasher.addRun(runs.offsetBytes(i), runs.lengthBytes(i))
+  forEachMergedRun(runs, (offsetBytes, lengthBytes) => hasher.addRun(offsetBytes, lengthBytes))
   return hasher.digest()
+}
+
+/** Calls `visit` for each run of `runs` with the runs that touch it merged into it; returns how many. */
+export function forEachMergedRun(runs: ChunkRuns, visit: (offsetBytes: number, lengthBytes: number) => void = () => {}): number {
+  let merged = 0
+  for (let i = 0; i < runs.count; ) {
+    const offsetBytes = runs.offsetBytes(i)
+    let end = runs.endBytes(i)
+    for (i++; i < runs.count && runs.offsetBytes(i) === end; i++) end = runs.endBytes(i)
+    visit(offsetBytes, end - offsetBytes)
+    merged++
+  }
+  return merged
 }
 
 /**
@@ -167,7 +185,7 @@ export function headerForRuns(runs: ChunkRuns, options: HeaderOptions = {}): Str
     kind,
     chunkSizeBytes: runs.chunkSizeBytes,
     deviceSizeBytes: runs.deviceSizeBytes,
-    runs: runs.count,
+    runs: forEachMergedRun(runs),
     records: recordsForRuns(runs, maxRecordDataBytes),
     changedBytes: runs.changedBytes,
     maxRecordDataBytes,
@@ -372,6 +390,13 @@ function sha256(data: Buffer): Buffer {
 export function encodeDataRecord(identity: Buffer, index: number, offsetBytes: number, data: Buffer): { header: Buffer; checksum: Buffer } {
   const start = encodeRecordStart(RecordKind.data, index, offsetBytes, data.length)
   const checksum = recordChecksum(identity, start, data)
+  return { header: encodeRecordHeader(start, checksum), checksum }
+}
+
+/** A zero record's header: `lengthBytes` of zeros, no data after it. */
+export function encodeZeroRecord(identity: Buffer, index: number, offsetBytes: number, lengthBytes: number): { header: Buffer; checksum: Buffer } {
+  const start = encodeRecordStart(RecordKind.zero, index, offsetBytes, lengthBytes)
+  const checksum = recordChecksum(identity, start, undefined)
   return { header: encodeRecordHeader(start, checksum), checksum }
 }
 

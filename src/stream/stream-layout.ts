@@ -1,8 +1,11 @@
-// Where each part of a stream without zero records lies: the header, the
-// check table (when there is one), each record and the end record. Computed
-// from the runs alone, so delta.stream's size and any offset's part are
-// known without reading data (binary search over cumulative positions).
+// Where each part of a stream lies: the header, the check table (when there
+// is one), each record and the end record. Computed from the runs and their
+// kinds alone (every record of a run that reads as zeros is a zero record,
+// without data; every other record carries its data), so delta.stream's size
+// and any offset's part are known without reading data (binary search over
+// cumulative positions).
 import { ChunkRuns } from '../map/chunk-runs'
+import { isZeroRun, RunKinds, zeroRunBytes } from '../map/run-kinds'
 import { CHECK_ENTRY_BYTES } from './check-table'
 import {
   headerForRuns,
@@ -23,6 +26,8 @@ export interface RecordPlace {
   /** The device bytes it carries. */
   offsetBytes: number
   lengthBytes: number
+  /** A zero record: its bytes read as zeros in the newer snapshot, and no data follows its header. */
+  zero: boolean
 }
 
 export class StreamLayout {
@@ -42,10 +47,14 @@ export class StreamLayout {
   private readonly runStart: Float64Array
 
   /** The layout of the stream of `runs`; a check table, when asked for, has one entry per record. */
-  constructor(readonly runs: ChunkRuns, options: HeaderOptions = {}) {
+  constructor(
+    readonly runs: ChunkRuns,
+    options: HeaderOptions = {},
+    private readonly kinds: RunKinds | null = null,
+  ) {
     const entries = options.checkEntries === null || options.checkEntries === undefined ? null : recordsForRuns(runs, options.maxRecordDataBytes)
     this.header = headerForRuns(runs, { ...options, checkEntries: entries })
-    this.sizeBytes = streamSizeBytes(this.header)
+    this.sizeBytes = streamSizeBytes(this.header) - zeroRunBytes(runs, kinds)
     this.tableOffsetBytes = streamHeaderBytes(this.header.version)
     this.recordsOffsetBytes = recordsStartBytes(this.header)
     this.tableChecksumOffsetBytes = this.tableOffsetBytes + (entries ?? 0) * CHECK_ENTRY_BYTES
@@ -57,7 +66,7 @@ export class StreamLayout {
       const records = recordsForRun(runs.lengthBytes(i), this.header.maxRecordDataBytes)
       this.runStart[i] = position
       this.firstRecord[i + 1] = this.firstRecord[i] + records
-      position += records * RECORD_HEADER_BYTES + runs.lengthBytes(i)
+      position += records * RECORD_HEADER_BYTES + (isZeroRun(kinds, i) ? 0 : runs.lengthBytes(i))
     }
   }
 
@@ -70,7 +79,7 @@ export class StreamLayout {
   /** The record whose header or data holds stream position `offsetBytes` (between the check table and the end record). */
   recordAt(offsetBytes: number): RecordPlace {
     const run = upperBound(this.runStart, offsetBytes) - 1
-    const piece = Math.floor((offsetBytes - this.runStart[run]) / (RECORD_HEADER_BYTES + this.header.maxRecordDataBytes))
+    const piece = Math.floor((offsetBytes - this.runStart[run]) / this.recordStride(run))
     return this.place(run, piece)
   }
 
@@ -79,10 +88,16 @@ export class StreamLayout {
     const runOffset = this.runs.offsetBytes(run)
     return {
       index: this.firstRecord[run] + piece,
-      streamOffsetBytes: this.runStart[run] + piece * (RECORD_HEADER_BYTES + max),
+      streamOffsetBytes: this.runStart[run] + piece * this.recordStride(run),
       offsetBytes: runOffset + piece * max,
       lengthBytes: Math.min(max, this.runs.endBytes(run) - runOffset - piece * max),
+      zero: isZeroRun(this.kinds, run),
     }
+  }
+
+  // Stream bytes between the headers of two records of `run`.
+  private recordStride(run: number): number {
+    return RECORD_HEADER_BYTES + (isZeroRun(this.kinds, run) ? 0 : this.header.maxRecordDataBytes)
   }
 }
 

@@ -7,6 +7,7 @@
 // read from the older thin snapshot itself when it is given.
 import { ChangeSource, OldContentReader } from '../map/change-source'
 import { ChunkRuns } from '../map/chunk-runs'
+import { RunKinds } from '../map/run-kinds'
 import { FileSource } from '../io/file-source'
 import { identityOfPath, NamedIdentity } from '../io/device-identity'
 import { InvalidInputError } from '../errors'
@@ -71,6 +72,7 @@ export async function thinChangeSource(delta: ThinDelta, options: ThinChangeOpti
     rightOnlyBytes: null,
     olderSnapshotPath: options.olderSnapshotPath ?? null,
   }
+  let kinds: RunKinds | null = null
   return {
     kind: 'thin',
     path: options.metadataPath,
@@ -82,8 +84,10 @@ export async function thinChangeSource(delta: ThinDelta, options: ThinChangeOpti
       description.differentBytes = built.totals.different.bytes
       description.leftOnlyBytes = built.totals.left_only.bytes
       description.rightOnlyBytes = built.totals.right_only.bytes
+      kinds = built.kinds
       return built.runs
     },
+    runKinds: () => kinds,
     oldContent: (runs) => olderSnapshotReader(options, runs),
   }
 }

@@ -4,6 +4,7 @@
 // would leave the old data in the backup (../shared/docs/lvm-thin.md).
 import { InvalidInputError } from '../errors'
 import { ChunkRuns, ChunkRunsBuilder } from '../map/chunk-runs'
+import { RunKinds } from '../map/run-kinds'
 import { SECTOR_BYTES } from '../units'
 import { KIND_LEFT_ONLY, THIN_DELTA_KINDS, ThinDeltaKind } from './thin-delta-ranges'
 import { ThinDelta } from './thin-delta-xml'
@@ -17,8 +18,14 @@ export interface ThinDeltaKindTotal {
 }
 
 export interface ThinDeltaRuns {
-  /** Every range of every kind, merged and ascending; chunk size = the pool's block size, the last run clamped to the snapshot. */
+  /**
+   * Every range of every kind, ascending, touching ranges of one kind merged
+   * (ranges of two kinds may touch); chunk size = the pool's block size, the
+   * last run clamped to the snapshot.
+   */
   runs: ChunkRuns
+  /** The kind of each run of `runs`. */
+  kinds: RunKinds
   /** The left_only ranges alone (a subset of `runs`): the newer snapshot reads zeros there; they are still to be written, as zeros. */
   zeroRuns: ChunkRuns
   totals: Record<ThinDeltaKind, ThinDeltaKindTotal>
@@ -51,17 +58,21 @@ export function thinDeltaRuns(delta: ThinDelta, snapshotSizeBytes: number): Thin
     total.ranges++
     total.blocks += length
     total.bytes += Math.min((begin + length) * blockBytes, snapshotSizeBytes) - begin * blockBytes
-    all.add(begin, length)
-    if (kind === KIND_LEFT_ONLY) zeros.add(begin, length)
+    all.add(begin, length, kind)
+    if (kind === KIND_LEFT_ONLY) zeros.add(begin, length, kind)
   }
-  return { runs: all.build(), zeroRuns: zeros.build(), totals }
+  const runs = all.build()
+  return { runs, kinds: { names: THIN_DELTA_KINDS, codes: all.kinds(), zeroCode: KIND_LEFT_ONLY }, zeroRuns: zeros.build(), totals }
 }
 
-// Merges touching block ranges (given ascending) into ChunkRuns.
+// Merges touching block ranges of one kind (given ascending) into ChunkRuns, with the kind of each run.
 class RunCollector {
   private readonly builder: ChunkRunsBuilder
   private begin = 0
   private end = 0
+  private kind = 0
+  private codes = new Uint8Array(1024)
+  private count = 0
 
   constructor(
     private readonly blockBytes: number,
@@ -70,14 +81,20 @@ class RunCollector {
     this.builder = new ChunkRunsBuilder(blockBytes, deviceSizeBytes)
   }
 
-  add(beginBlocks: number, lengthBlocks: number): void {
-    if (this.end === beginBlocks && this.end > this.begin) {
+  add(beginBlocks: number, lengthBlocks: number, kind: number): void {
+    if (this.end === beginBlocks && this.end > this.begin && kind === this.kind) {
       this.end += lengthBlocks
       return
     }
     this.flush()
     this.begin = beginBlocks
     this.end = beginBlocks + lengthBlocks
+    this.kind = kind
+  }
+
+  /** The kind of each run built (after build). */
+  kinds(): Uint8Array {
+    return this.codes.slice(0, this.count)
   }
 
   build(): ChunkRuns {
@@ -88,6 +105,12 @@ class RunCollector {
   private flush(): void {
     for (let at = this.begin; at < this.end; at += MAX_RUN_BLOCKS) {
       this.builder.add(at * this.blockBytes, Math.min(MAX_RUN_BLOCKS, this.end - at) * this.blockBytes)
+      if (this.count === this.codes.length) {
+        const grown = new Uint8Array(this.count * 2)
+        grown.set(this.codes)
+        this.codes = grown
+      }
+      this.codes[this.count++] = this.kind
     }
     this.begin = this.end
   }

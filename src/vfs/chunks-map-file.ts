@@ -3,6 +3,7 @@
 // found through a sparse index of where every INDEX_STRIDE-th line starts.
 import { chunksMapLineBytes, formatChunksMapHeader, formatChunksMapLine } from '../format/chunks-map-text'
 import { ChunkRuns } from '../map/chunk-runs'
+import { kindName, RunKinds } from '../map/run-kinds'
 import { chunksMapHeaderOf } from '../map/chunks-map'
 import { VfsFile } from './node'
 
@@ -20,8 +21,9 @@ export class ChunksMapFile implements VfsFile {
   constructor(
     private readonly runs: ChunkRuns,
     sources: { cowPath: string; snapshotPath: string },
+    private readonly kinds: RunKinds | null = null,
   ) {
-    this.header = Buffer.from(formatChunksMapHeader(chunksMapHeaderOf(runs, sources.cowPath, sources.snapshotPath)), 'latin1')
+    this.header = Buffer.from(formatChunksMapHeader(chunksMapHeaderOf(runs, sources.cowPath, sources.snapshotPath, kinds)), 'latin1')
     this.lineStartBytes = new Float64Array(Math.ceil(runs.count / INDEX_STRIDE))
     let bodyBytes = 0
     for (let i = 0; i < runs.count; i++) {
@@ -46,7 +48,7 @@ export class ChunksMapFile implements VfsFile {
     let { line, lineStartBytes } = this.lineAt(bodyStart)
     let text = ''
     while (lineStartBytes + text.length < bodyEnd && line < this.runs.count) {
-      text += formatChunksMapLine(this.runs.offsetBytes(line), this.runs.lengthBytes(line))
+      text += formatChunksMapLine(this.runs.offsetBytes(line), this.runs.lengthBytes(line), kindName(this.kinds, line))
       line++
     }
     target.write(text.slice(bodyStart - lineStartBytes, bodyEnd - lineStartBytes), this.header.length + bodyStart - offsetBytes, 'latin1')
@@ -72,6 +74,6 @@ export class ChunksMapFile implements VfsFile {
   }
 
   private lineBytes(i: number): number {
-    return chunksMapLineBytes(this.runs.offsetBytes(i), this.runs.lengthBytes(i))
+    return chunksMapLineBytes(this.runs.offsetBytes(i), this.runs.lengthBytes(i), kindName(this.kinds, i))
   }
 }

@@ -1,6 +1,7 @@
 // delta.stream: the generation's delta stream (docs/stream-format.md), byte
-// for byte what `snapdelta send` prints. Its size comes from the runs alone
-// (this file never uses zero records). A read at any offset needs at most the
+// for byte what `snapdelta send` prints. Its size comes from the runs and
+// their kinds alone (zero records only for runs that read as zeros, thin
+// left_only; never for data that happens to be zeros). A read at any offset needs at most the
 // data of the records or check table entries it touches (at most 1 MiB of
 // new data each, plus as much old data for an entry); checksums and entries
 // are kept, so a sequential reader reaches the table's checksum and the end
@@ -8,10 +9,13 @@
 import { Generation } from '../generation/generation'
 import { GenerationSource, sourceFromGeneration } from '../generation/generation-source'
 import { StreamLayout, RecordPlace } from '../stream/stream-layout'
-import { encodeDataRecord, encodeEndRecord, encodeStreamHeader, RECORD_HEADER_BYTES } from '../stream/stream-format'
+import { encodeDataRecord, encodeEndRecord, encodeStreamHeader, encodeZeroRecord, RECORD_HEADER_BYTES } from '../stream/stream-format'
+import { checkZeroRun } from '../stream/send'
 import { CHECK_ENTRY_BYTES, CheckTableChecksum, encodeCheckEntry } from '../stream/check-table'
 import { readCheckEntry, streamOptionsFor } from '../stream/stream-source'
 import { VfsFile } from './node'
+
+const NO_DATA = Buffer.alloc(0)
 
 /** Records whose data is kept for the reads that follow (a reader reads a record's header, then its data). */
 const CACHED_RECORDS = 4
@@ -33,7 +37,7 @@ class DeltaStreamFile implements VfsFile {
   private endRecord: Promise<Buffer> | undefined
 
   constructor(private readonly source: GenerationSource) {
-    this.layout = new StreamLayout(source.runs, streamOptionsFor(source))
+    this.layout = new StreamLayout(source.runs, streamOptionsFor(source), source.kinds)
     this.sizeBytes = this.layout.sizeBytes
     this.header = encodeStreamHeader(this.layout.header)
     this.checksums = Buffer.alloc(this.layout.header.records * 32)
@@ -84,10 +88,14 @@ class DeltaStreamFile implements VfsFile {
   private async readRecord(place: RecordPlace): Promise<ReadRecord> {
     const data = Buffer.allocUnsafe(place.lengthBytes)
     await this.source.readChanged(data, place.offsetBytes)
-    const { header, checksum } = encodeDataRecord(this.layout.header.identity, place.index, place.offsetBytes, data)
+    if (place.zero) checkZeroRun(this.source.description, data, place.offsetBytes)
+    const identity = this.layout.header.identity
+    const { header, checksum } = place.zero
+      ? encodeZeroRecord(identity, place.index, place.offsetBytes, place.lengthBytes)
+      : encodeDataRecord(identity, place.index, place.offsetBytes, data)
     checksum.copy(this.checksums, place.index * 32)
     this.known[place.index] = 1
-    return { header, data }
+    return { header, data: place.zero ? NO_DATA : data }
   }
 
   private end(): Promise<Buffer> {

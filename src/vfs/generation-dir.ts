@@ -20,7 +20,7 @@ export const GENERATION_ENTRIES: readonly GenerationEntry[] = [
   ['delta.img', ({ generation }) => new DeltaImageFile(generation.runs, generation.snapshot)],
   [
     'chunks.map',
-    ({ generation }) => new ChunksMapFile(generation.runs, { cowPath: generation.changes.path, snapshotPath: generation.snapshotPath }),
+    ({ generation }) => new ChunksMapFile(generation.runs, { cowPath: generation.changes.path, snapshotPath: generation.snapshotPath }, generation.kinds),
   ],
   ['changed', ({ generation }) => new ChangedDir(generation.runs, generation.snapshot)],
   ['delta.stream', ({ generation }) => deltaStreamFile(generation)],

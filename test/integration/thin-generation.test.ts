@@ -4,9 +4,11 @@
 // full.img is the newer snapshot, and apply brings a copy of the older one
 // to the newer byte for byte, left_only ranges rewritten as zeros; the
 // chain s1 -> s2 -> s3 too.
-import { copyFileSync, readFileSync } from 'fs'
+import { execFileSync } from 'child_process'
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'fs'
 import path from 'path'
-import { runCli } from '../helpers/cli'
+import { decodeStreamHeader, RECORD_HEADER_BYTES, recordsStartBytes, STREAM_V2_HEADER_BYTES } from '../../src/stream/stream-format'
+import { CLI, runCli } from '../helpers/cli'
 import { forceUnmount, Mounted, mountWithCli, strictUnmount } from '../helpers/mount'
 import { thinFixtureImage, thinFixtureMeta, thinFixtureNames } from '../helpers/thin-fixtures'
 import { removeScratchRoot, scratchDir } from '../helpers/tmp'
@@ -20,13 +22,13 @@ afterEach(async () => {
   for (const m of mounts.splice(0)) await forceUnmount(m)
 })
 
-// thin_delta's ranges of every kind, merged where they touch, as chunks.map lists runs.
-function mergedRanges(ranges: Array<[string, number, number]>): Array<[number, number]> {
-  const out: Array<[number, number]> = []
-  for (const [, offset, length] of [...ranges].sort((a, b) => a[1] - b[1])) {
+// thin_delta's ranges, those of one kind merged where they touch, as chunks.map lists runs.
+function mergedRanges(ranges: Array<[string, number, number]>): Array<[string, number, number]> {
+  const out: Array<[string, number, number]> = []
+  for (const [kind, offset, length] of [...ranges].sort((a, b) => a[1] - b[1])) {
     const last = out[out.length - 1]
-    if (last && last[0] + last[1] === offset) last[1] += length
-    else out.push([offset, length])
+    if (last && last[0] === kind && last[1] + last[2] === offset) last[2] += length
+    else out.push([kind, offset, length])
   }
   return out
 }
@@ -44,8 +46,26 @@ describe.each(thinFixtureNames())('%s', (name) => {
     const r = await runCli(['map', ...thinArgs(left, right), '--json'])
     expect(r.stderr).toBe('')
     const json = JSON.parse(r.stdout)
-    expect(json.runList).toEqual(mergedRanges(pair.changed_ranges_bytes))
+    const expected = mergedRanges(pair.changed_ranges_bytes)
+    expect(json.runList).toEqual(expected.map(([k, o, l]) => [o, l, k]))
     expect(json.chunkSizeBytes).toBe(meta.data_block_size_sectors * 512)
+    // The text map: the kind after OFFSET LENGTH, and a header line naming the kinds.
+    const text = await runCli(['map', ...thinArgs(left, right)])
+    expect(text.stdout.split('\n').filter((l) => /^\d/.test(l))).toEqual(expected.map(([k, o, l]) => `${o} ${l} ${k}`))
+    expect(text.stdout).toMatch(/^# kinds different left_only right_only \(third field; left_only: reads as zeros in the new snapshot, copy it too\)$/m)
+  })
+
+  test('send with the --thin options | receive turns a copy of s1 into s2, zeros of left_only included, checked against s1', async () => {
+    const target = path.join(dir, 'sent.img')
+    copyFileSync(image('s1'), target)
+    const stream = execFileSync(process.execPath, [CLI, 'send', ...thinArgs('s1', 's2'), '--base-snapshot', image('s1')], { maxBuffer: 1 << 28 })
+    const received = await runCli(['receive', '--json', target], { input: stream })
+    expect(received.stderr).toBe('')
+    expect(JSON.parse(received.stdout)).toMatchObject({ contentChecked: true, kind: 'delta' })
+    expect(sha256File(target)).toBe(sha256File(image('s2')))
+    const full = await runCli(['send', '--full', ...thinArgs('s1', 's2')])
+    expect(full.exitCode).toBe(2)
+    expect(full.stderr).toMatch(/the --thin options name a delta/)
   })
 
   test('mount s1 -> s2: full.img is s2, info.json says thin; apply (checked against s1) turns a copy of s1 into s2, then s2 -> s3 into s3', async () => {
@@ -73,6 +93,20 @@ describe.each(thinFixtureNames())('%s', (name) => {
     expect(received.stderr).toBe('')
     expect(JSON.parse(received.stdout)).toMatchObject({ contentChecked: true })
     expect(sha256File(streamed)).toBe(sha256File(image('s2')))
+    // left_only runs travel as zero records: the stream carries every changed byte but those.
+    const streamBytes = readFileSync(path.join(gen, 'delta.stream'))
+    const decoded = decodeStreamHeader(streamBytes.subarray(0, STREAM_V2_HEADER_BYTES))
+    if (!decoded.ok) throw new Error(decoded.reason)
+    const { header } = decoded
+    expect(info.leftOnlyBytes).toBeGreaterThan(0)
+    expect(streamBytes.length).toBe(recordsStartBytes(header) + (header.records + 1) * RECORD_HEADER_BYTES + header.changedBytes - info.leftOnlyBytes)
+    // A copy of the directory (chunks.map with its kinds, changed/) sends the same stream.
+    const copyDir = path.join(dir, 'g1-copy')
+    mkdirSync(path.join(copyDir, 'changed'), { recursive: true })
+    for (const f of ['chunks.map', 'info.json', 'base.sha256']) copyFileSync(path.join(gen, f), path.join(copyDir, f))
+    for (const f of readdirSync(path.join(gen, 'changed'))) copyFileSync(path.join(gen, 'changed', f), path.join(copyDir, 'changed', f))
+    const sent = execFileSync(process.execPath, [CLI, 'send', copyDir], { maxBuffer: 1 << 28 })
+    expect(sent.equals(streamBytes)).toBe(true)
     await strictUnmount(mounted)
 
     const second = await mountWithCli(path.join(dir, 'mnt2'), ['--mkdir', ...thinArgs('s2', 's3'), '--base-snapshot', image('s2'), '--name', 'g2'])

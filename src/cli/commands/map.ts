@@ -60,14 +60,18 @@ export function registerMap(program: Command): void {
         identities = { to: UNKNOWN_SNAPSHOT, from: resolveFrom({ cowPath: opts.cow, baseName: opts.baseName, cowDevice: await snapshotIdentityOfDevice(changes.olderSnapshotDevice) }) }
         runs = changes.runsFor(undefined)
       }
-      const header = chunksMapHeaderOf(runs, changes.path, snapshotPath)
+      const kinds = changes.runKinds()
+      const header = chunksMapHeaderOf(runs, changes.path, snapshotPath, kinds)
       const own = changes.kind === 'cow' ? { exceptions: changes.description.exceptions } : { kind: changes.kind, ...changes.description }
-      const summary = { ...header, from: identities.from, to: identities.to, ...own }
+      // The kinds are in each run of runList instead, as in chunks.map's lines.
+      const { kindNames: _kindNames, ...headerFields } = header
+      const summary = { ...headerFields, from: identities.from, to: identities.to, ...own }
+      const runEntry = (i: number) => (kinds ? [runs.offsetBytes(i), runs.lengthBytes(i), kinds.names[kinds.codes[i]]] : [runs.offsetBytes(i), runs.lengthBytes(i)])
       if (opts.jsonLines) {
         // A line per run: a map of ten million runs never has to be one JSON document in memory.
         let text = `${JSON.stringify(summary)}\n`
         for (let i = 0; i < runs.count; i++) {
-          text += `[${runs.offsetBytes(i)},${runs.lengthBytes(i)}]\n`
+          text += `${JSON.stringify(runEntry(i))}\n`
           if (text.length > 1 << 16) {
             await writeStdout(text)
             text = ''
@@ -77,21 +81,22 @@ export function registerMap(program: Command): void {
         return
       }
       if (opts.json) {
-        const list: Array<[number, number]> = []
-        for (let i = 0; i < runs.count; i++) list.push([runs.offsetBytes(i), runs.lengthBytes(i)])
+        const list: Array<Array<number | string>> = []
+        for (let i = 0; i < runs.count; i++) list.push(runEntry(i))
         await printJson({ ...summary, runList: list })
         return
       }
       await writeStdout(formatChunksMapHeader(header))
       // Lines written into one buffer, reused once stdout has taken it.
       const lines = Buffer.allocUnsafe(1 << 16)
+      const kindBytes = kinds?.names.map((name) => Buffer.from(name, 'latin1'))
       let filled = 0
       for (let i = 0; i < runs.count; i++) {
         if (filled + CHUNKS_MAP_LINE_MAX_BYTES > lines.length) {
           await writeStdout(lines.subarray(0, filled))
           filled = 0
         }
-        filled = writeChunksMapLine(lines, filled, runs.offsetBytes(i), runs.lengthBytes(i))
+        filled = writeChunksMapLine(lines, filled, runs.offsetBytes(i), runs.lengthBytes(i), kindBytes?.[kinds!.codes[i]])
       }
       await writeStdout(lines.subarray(0, filled))
     })

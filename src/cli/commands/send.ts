@@ -13,8 +13,10 @@ import { FileSource } from '../../io/file-source'
 import { UsageError } from '../../errors'
 import { writeStdout } from '../output'
 import { PROGRESS_OPTION, startProgress } from '../progress'
+import { addThinOptions } from '../thin-options'
+import { ThinGenerationOptions, wantsThin } from '../../thin/thin-generation'
 
-interface SendOptions {
+interface SendOptions extends ThinGenerationOptions {
   cow?: string
   snapshot?: string
   full?: boolean
@@ -34,7 +36,7 @@ const FULL_STREAM_CHUNK_BYTES = 4096
 
 /** Registers `snapdelta send`. */
 export function registerSend(program: Command): void {
-  program
+  const command = program
     .command('send')
     .summary('write the delta stream of a generation to stdout')
     .description(
@@ -42,7 +44,8 @@ export function registerSend(program: Command): void {
         'delta.stream. Pipe it to `snapdelta receive TARGET`, locally or through ssh, or save it to a file.\n' +
         'The stream names its base and carries the SHA-256 of the old and new content of every range, so\n' +
         'receive refuses a TARGET that holds neither (a copied directory has no old content: no such check).\n' +
-        'With --full --snapshot S: every byte of S, for a first backup onto an empty target.',
+        'With --full --snapshot S: every byte of S, for a first backup onto an empty target.\n' +
+        'With the --thin options: the delta of two thin snapshots of one pool, from thin_delta (as map and mount).',
     )
     .argument('[GENDIR]', 'a generation directory on a mount, or a copy of one')
     .option('--cow <path>', 'COW device of the older snapshot (instead of GENDIR)')
@@ -55,7 +58,7 @@ export function registerSend(program: Command): void {
     .option('--to-snap <name>', "with --format rbd-diff: the RBD snapshot import-diff creates (default: the generation's name)")
     .option('-q, --quiet', 'no progress bar, no notes')
     .option(...PROGRESS_OPTION)
-    .action(async (dir: string | undefined, opts: SendOptions) => {
+  addThinOptions(command).action(async (dir: string | undefined, opts: SendOptions) => {
       if (process.stdout.isTTY) throw new UsageError('refusing to write a binary stream to a terminal: redirect stdout to a file or a pipe')
       if (!FORMATS.includes(opts.format)) throw new UsageError(`--format ${opts.format}: expected one of ${FORMATS.join(', ')}`)
       const rbd = opts.format === 'rbd-diff'
@@ -86,12 +89,13 @@ export function registerSend(program: Command): void {
 function openDeltaSource(dir: string | undefined, opts: SendOptions): Promise<GenerationSource> {
   if (opts.name !== undefined) throw new UsageError('--name goes with --full: a delta takes its names from the generation')
   if (opts.baseName !== undefined && dir !== undefined) throw new UsageError('--base-name goes with --cow/--snapshot: a generation directory names its snapshots in info.json')
-  return openSource({ dir, cowPath: opts.cow, snapshotPath: opts.snapshot, baseName: opts.baseName })
+  return openSource({ dir, cowPath: opts.cow, snapshotPath: opts.snapshot, baseName: opts.baseName, thin: opts })
 }
 
 // Every byte of the snapshot, from no known snapshot to the one named.
 async function openFullSource(dir: string | undefined, opts: SendOptions): Promise<GenerationSource> {
   if (opts.baseName !== undefined) throw new UsageError('--base-name names the base of a delta: a --full stream has none (it needs no base on the receiving side)')
+  if (wantsThin(opts)) throw new UsageError('the --thin options name a delta: --full sends one whole snapshot (--snapshot SNAPSHOT)')
   if (dir !== undefined || opts.cow !== undefined || opts.snapshot === undefined) {
     throw new UsageError('--full sends one whole snapshot: give --snapshot SNAPSHOT, without GENDIR or --cow')
   }

@@ -13,7 +13,7 @@ const DEVICE = 3 * 4096 * 4 + 512
 function chunksMap(ranges: Array<[number, number]>, deviceSizeBytes = DEVICE): string {
   const changedBytes = ranges.reduce((a, [, l]) => a + l, 0)
   return (
-    formatChunksMapHeader({ chunkSizeBytes: 4096, deviceSizeBytes, changedChunks: 0, runs: ranges.length, changedBytes, cowPath: 'c', snapshotPath: 's' }) +
+    formatChunksMapHeader({ chunkSizeBytes: 4096, deviceSizeBytes, changedChunks: 0, runs: ranges.length, changedBytes, cowPath: 'c', snapshotPath: 's', kindNames: null }) +
     ranges.map(([o, l]) => formatChunksMapLine(o, l)).join('')
   )
 }
@@ -27,8 +27,18 @@ async function copiedFolder(snapshot: Buffer, ranges: Array<[number, number]>): 
   return dir
 }
 
+test('a third field gives each run its kind; left_only runs read as zeros', () => {
+  const text = chunksMap([[0, 8192], [8192, 4096], [40960, 8704]]).replace(/^(0 8192)$/m, '$1 different').replace(/^(8192 4096)$/m, '$1 left_only').replace(/^(40960 8704)$/m, '$1 right_only')
+  const { runs, kinds } = runsFromChunksMap(text, 'chunks.map')
+  expect(runs.count).toBe(3)
+  expect(kinds).toEqual({ names: ['different', 'left_only', 'right_only'], codes: Uint8Array.from([0, 1, 2]), zeroCode: 1 })
+  expect(() => runsFromChunksMap(text.replace(' right_only', ''), 'm')).toThrow('m: 2 of 3 lines have a third field (the kind of change): expected all or none')
+  expect(() => runsFromChunksMap(text.replace(' right_only', ' Right-Only'), 'm')).toThrow(/line \d+: expected the kind of change .* got "Right-Only"/)
+})
+
 test('chunks.map gives the runs and the device size from its header', () => {
-  const runs = runsFromChunksMap(chunksMap([[0, 8192], [40960, 8704]]), 'chunks.map')
+  const { runs, kinds } = runsFromChunksMap(chunksMap([[0, 8192], [40960, 8704]]), 'chunks.map')
+  expect(kinds).toBeNull()
   expect(runs.deviceSizeBytes).toBe(DEVICE)
   expect(runs.chunkSizeBytes).toBe(4096)
   expect([runs.count, runs.offsetBytes(1), runs.lengthBytes(1), runs.changedBytes]).toEqual([2, 40960, 8704, 8192 + 8704])

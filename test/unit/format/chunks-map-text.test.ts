@@ -10,6 +10,7 @@ import {
 test('header and lines round-trip through the parser', () => {
   const text =
     formatChunksMapHeader({
+      kindNames: null,
       chunkSizeBytes: 4096,
       deviceSizeBytes: 1 << 20,
       changedChunks: 3,

@@ -17,16 +17,18 @@ const delta = (blockSectors: number, ...ranges: Array<[kind: string, begin: numb
 const list = (runs: ChunkRuns) => Array.from({ length: runs.count }, (_, i) => [runs.offsetBytes(i), runs.lengthBytes(i)])
 const KIB64 = 65536
 
-/** Merges touching [offset, length] ranges, as the runs must be. */
-function merged(ranges: Array<[number, number]>): number[][] {
-  const out: number[][] = []
-  for (const [offset, length] of ranges) {
+/** Merges touching [kind, offset, length] ranges of one kind, as the runs must be. */
+function mergedByKind(ranges: Array<[string, number, number]>): Array<[string, number, number]> {
+  const out: Array<[string, number, number]> = []
+  for (const [kind, offset, length] of ranges) {
     const last = out[out.length - 1]
-    if (last && last[0] + last[1] === offset) last[1] += length
-    else out.push([offset, length])
+    if (last && last[0] === kind && last[1] + last[2] === offset) last[2] += length
+    else out.push([kind, offset, length])
   }
   return out
 }
+const withKinds = (result: ReturnType<typeof thinDeltaRuns>) =>
+  list(result.runs).map(([o, l], i) => [result.kinds.names[result.kinds.codes[i]], o, l])
 
 describe('thinDeltaRuns on the real-kernel fixtures', () => {
   const pairs = thinFixtureNames().flatMap((name) => thinFixtureMeta(name).pairs.map((pair) => ({ name, pair, label: `${name} ${pair.delta_file}` })))
@@ -36,8 +38,8 @@ describe('thinDeltaRuns on the real-kernel fixtures', () => {
     const parsed = parseThinDelta(readFileSync(thinFixtureFile(name, pair.delta_file)), { ...ids, left: toThinId(pair.left_thin_id, 'l'), right: toThinId(pair.right_thin_id, 'r') })
     const result = thinDeltaRuns(parsed, meta.volume_bytes)
     expect(result.runs.chunkSizeBytes).toBe(meta.chunk_bytes)
-    expect(list(result.runs)).toEqual(merged(pair.changed_ranges_bytes.map(([, o, l]) => [o, l])))
-    expect(list(result.zeroRuns)).toEqual(merged(pair.changed_ranges_bytes.filter(([k]) => k === 'left_only').map(([, o, l]) => [o, l])))
+    expect(withKinds(result)).toEqual(mergedByKind(pair.changed_ranges_bytes))
+    expect(list(result.zeroRuns)).toEqual(mergedByKind(pair.changed_ranges_bytes.filter(([k]) => k === 'left_only')).map(([, o, l]) => [o, l]))
     for (const kind of ['different', 'left_only', 'right_only'] as const) {
       expect(result.totals[kind].blocks).toBe(pair.thin_delta_counts_blocks[kind])
       expect(result.totals[kind].bytes).toBe(pair.thin_delta_counts_blocks[kind] * meta.chunk_bytes)
@@ -47,12 +49,15 @@ describe('thinDeltaRuns on the real-kernel fixtures', () => {
 })
 
 describe('thinDeltaRuns', () => {
-  it('merges touching ranges of different kinds into one run and keeps the left_only part apart', () => {
-    const result = thinDeltaRuns(delta(128, ['different', 1, 2], ['left_only', 3, 1], ['right_only', 4, 1], ['left_only', 9, 2]), 16 * KIB64)
-    expect(list(result.runs)).toEqual([
-      [KIB64, 4 * KIB64],
-      [9 * KIB64, 2 * KIB64],
+  it('keeps touching ranges of different kinds apart, each run with its kind, and merges those of one kind', () => {
+    const result = thinDeltaRuns(delta(128, ['different', 1, 2], ['left_only', 3, 1], ['right_only', 4, 1], ['left_only', 9, 1], ['left_only', 10, 1]), 16 * KIB64)
+    expect(withKinds(result)).toEqual([
+      ['different', KIB64, 2 * KIB64],
+      ['left_only', 3 * KIB64, KIB64],
+      ['right_only', 4 * KIB64, KIB64],
+      ['left_only', 9 * KIB64, 2 * KIB64],
     ])
+    expect(result.kinds.zeroCode).toBe(result.kinds.names.indexOf('left_only'))
     expect(list(result.zeroRuns)).toEqual([
       [3 * KIB64, KIB64],
       [9 * KIB64, 2 * KIB64],

@@ -19,6 +19,7 @@ function manyRuns(count: number, chunkBytes = 4096) {
 // The reference: format every line, the way `snapdelta map` does.
 function formatAll(runs: ReturnType<typeof manyRuns>): Buffer {
   let text = formatChunksMapHeader({
+      kindNames: null,
     ...SOURCES,
     chunkSizeBytes: runs.chunkSizeBytes,
     deviceSizeBytes: runs.deviceSizeBytes,
