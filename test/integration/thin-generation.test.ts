@@ -1,9 +1,10 @@
 // Thin generations from the real-kernel thin pools (issue 10), offline form
 // (--thin-meta, what a quiet pool's metadata or an image allows): map's runs
 // are thin_delta's ranges in bytes (left_only included), the mounted
-// full.img is the newer snapshot, and apply brings a copy of the older one
-// to the newer byte for byte, left_only ranges rewritten as zeros; the
-// chain s1 -> s2 -> s3 too.
+// full.img is the newer snapshot, and every copy path (apply, delta.stream
+// and send --thin-meta into receive, a copied directory's stream, the dd and
+// bmaptool recipes) brings a copy of the older one to the newer byte for
+// byte, left_only ranges rewritten as zeros; the chain s1 -> s2 -> s3 too.
 import { execFileSync } from 'child_process'
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'fs'
 import path from 'path'
@@ -12,7 +13,7 @@ import { CLI, runCli } from '../helpers/cli'
 import { forceUnmount, Mounted, mountWithCli, strictUnmount } from '../helpers/mount'
 import { thinFixtureImage, thinFixtureMeta, thinFixtureNames } from '../helpers/thin-fixtures'
 import { removeScratchRoot, scratchDir } from '../helpers/tmp'
-import { sha256File } from './copy-helpers'
+import { EXAMPLES, sh, sha256File } from './copy-helpers'
 
 jest.setTimeout(120_000)
 afterAll(removeScratchRoot)
@@ -107,6 +108,14 @@ describe.each(thinFixtureNames())('%s', (name) => {
     for (const f of readdirSync(path.join(gen, 'changed'))) copyFileSync(path.join(gen, 'changed', f), path.join(copyDir, 'changed', f))
     const sent = execFileSync(process.execPath, [CLI, 'send', copyDir], { maxBuffer: 1 << 28 })
     expect(sent.equals(streamBytes)).toBe(true)
+    // The recipes that read the mount: dd driven by chunks.map (three fields now), and bmaptool on a loop device.
+    for (const recipe of ['copy-with-dd.sh', 'copy-with-bmaptool.sh']) {
+      const copy = path.join(dir, `${recipe}.img`)
+      copyFileSync(image('s1'), copy)
+      const ran = await sh(`"${EXAMPLES}/${recipe}" "${gen}" "${copy}"`)
+      expect({ recipe, exitCode: ran.exitCode, stderr: ran.exitCode === 0 ? '' : ran.stderr }).toEqual({ recipe, exitCode: 0, stderr: '' })
+      expect(sha256File(copy)).toBe(sha256File(image('s2')))
+    }
     await strictUnmount(mounted)
 
     const second = await mountWithCli(path.join(dir, 'mnt2'), ['--mkdir', ...thinArgs('s2', 's3'), '--base-snapshot', image('s2'), '--name', 'g2'])
