@@ -3,33 +3,21 @@
     "target_name": "fuse",
     "include_dirs": [
       "<!(node -e \"require('napi-macros')\")",
-      "<!(node -e \"require('fuse-shared-library/include')\")",
     ],
     "libraries": [
-      "<!(node -e \"require('fuse-shared-library/lib')\")",
+      "<!@(pkg-config --libs fuse)",
     ],
     "sources": [
-      "fuse-native.c"
+      "fuse-native.c",
+      "fast-read.c",
+      "fast-read-table.c",
+      "fast-read-napi.c"
     ],
-    'xcode_settings': {
-      'OTHER_CFLAGS': [
-        '-g',
-        '-O3',
-        '-Wall'
-      ]
-    },
     'cflags': [
+      "<!@(pkg-config --cflags fuse)",
       '-g',
       '-O3',
       '-Wall'
     ],
-  }, {
-    "target_name": "postinstall",
-    "type": "none",
-    "dependencies": ["fuse"],
-    "copies": [{
-      "destination": "build/Release",
-      "files": [ "<!(node -e \"require('fuse-shared-library/lib')\")" ],
-    }]
   }]
 }

@@ -14,6 +14,8 @@
 #include <fuse_common.h>
 #include <fuse_lowlevel.h>
 
+#include "fast-read.h"
+
 #include <unistd.h>
 #include <sys/wait.h>
 #include <pthread.h>
@@ -832,7 +834,7 @@ NAPI_METHOD(fuse_native_mount) {
   if (implemented[op_statfs]) ops.statfs = fuse_native_statfs;
   if (implemented[op_open]) ops.open = fuse_native_open;
   if (implemented[op_opendir]) ops.opendir = fuse_native_opendir;
-  if (implemented[op_read]) ops.read = fuse_native_read;
+  if (implemented[op_read]) ops.read = fast_read_wrap(fuse_native_read);
   if (implemented[op_write]) ops.write = fuse_native_write;
   if (implemented[op_release]) ops.release = fuse_native_release;
   if (implemented[op_releasedir]) ops.releasedir = fuse_native_releasedir;
@@ -912,6 +914,7 @@ NAPI_INIT() {
   pthread_key_create(&(thread_locals_key), NULL); // TODO: add destructor
 
   NAPI_EXPORT_SIZEOF(fuse_thread_t)
+  fast_read_export(env, exports);
 
   NAPI_EXPORT_FUNCTION(fuse_native_mount)
   NAPI_EXPORT_FUNCTION(fuse_native_unmount)
