@@ -21,14 +21,17 @@ atomic_uint_fast64_t fast_read_failed;
 // Set from JS when DEBUG enables snapdelta:fuse: failures go to stderr (the server log).
 atomic_int fast_read_log_failures;
 
-// Fills buf[0..len) from fd at offset; 0, or the errno of the failure (EIO for an early end).
+// An early end of the source, told apart from a pread error in messages.
+#define ENDED_EARLY (-1)
+
+// Fills buf[0..len) from fd at offset; 0, the errno of a failed pread, or ENDED_EARLY.
 static int pread_fully(int fd, char *buf, size_t len, uint64_t offset) {
   size_t done = 0;
   while (done < len) {
     ssize_t n = pread(fd, buf + done, len - done, (off_t) (offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno;
-    if (n == 0) return EIO;
+    if (n == 0) return ENDED_EARLY;
     done += (size_t) n;
   }
   return 0;
@@ -49,7 +52,8 @@ static size_t first_extent_ending_after(const fast_read_file_t *file, uint64_t o
 
 static void log_failure(const char *path, uint64_t offset, int err) {
   if (!atomic_load(&fast_read_log_failures)) return;
-  fprintf(stderr, "snapdelta:fuse-native read of %s at byte %llu failed: %s\n", path, (unsigned long long) offset, strerror(err));
+  const char *why = err == ENDED_EARLY ? "the source ended before it: it shrank or is unreadable" : strerror(err);
+  fprintf(stderr, "snapdelta:fuse-native read of %s at byte %llu failed: %s\n", path, (unsigned long long) offset, why);
 }
 
 // Serves one request from the extents; the bytes read, or -EIO.
