@@ -12,6 +12,8 @@ import { figure, Figure } from '../report'
 import { bash, ddRead, mibPerSecond, secondsSince } from '../shell'
 
 const PIECE_BYTES = 16 << 20
+// Each timing is the best of this many cold runs, interleaved: one and four readers.
+const ROUNDS = 3
 
 interface Reader {
   name: string
@@ -30,8 +32,6 @@ export const manyReaders: BenchItem = {
     const mnt = context.workspace.file('mnt-readers')
     const genDir = path.join(mnt, 'gen')
     await mountSnapdelta(mnt, [{ cow: gen.cowPath, snapshot: gen.snapshotPath, name: 'gen' }])
-    await context.coldCache()
-    const single = await ddRead(path.join(genDir, 'full.img'))
 
     // Each reader is a dd ending in a pipe: to /dev/null for the timed pass, to
     // sha256sum for the check. Timing the hashing pass would measure sha256sum
@@ -45,12 +45,21 @@ export const manyReaders: BenchItem = {
       { name: 'changed/ even', script: changedReader(0, sink), bytes: expected.changedBytes[1], expectedSha256: expected.changed[1] },
     ]
     const timed = readers('cat > /dev/null')
-    await context.coldCache()
-    const start = process.hrtime.bigint()
-    const timedRuns = await Promise.all(timed.map((r) => bash(`set -o pipefail; ${r.script}`)))
-    const seconds = secondsSince(start)
-    // Each reader's own time shows which one holds the others back.
-    context.note(`per reader: ${timed.map((r, i) => `${r.name} ${r.bytes} bytes in ${timedRuns[i].seconds.toFixed(2)} s`).join(', ')}`)
+    const singles: number[] = []
+    const rounds: number[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      await context.coldCache()
+      singles.push(await ddRead(path.join(genDir, 'full.img')))
+      await context.coldCache()
+      const start = process.hrtime.bigint()
+      const timedRuns = await Promise.all(timed.map((r) => bash(`set -o pipefail; ${r.script}`)))
+      rounds.push(secondsSince(start))
+      // Each reader's own time shows which one holds the others back.
+      context.note(`round ${round + 1}, per reader: ${timed.map((r, i) => `${r.name} ${r.bytes} bytes in ${timedRuns[i].seconds.toFixed(2)} s`).join(', ')}`)
+    }
+    const single = Math.min(...singles)
+    const seconds = Math.min(...rounds)
+    context.note(`one reader ${singles.map((s) => s.toFixed(2)).join(' / ')} s; four readers ${rounds.map((s) => s.toFixed(2)).join(' / ')} s`)
     const hashed = readers('sha256sum')
     await context.coldCache()
     const outputs = await Promise.all(hashed.map((r) => bash(`set -o pipefail; ${r.script}`)))
@@ -65,11 +74,13 @@ export const manyReaders: BenchItem = {
     const totalBytes = timed.reduce((sum, r) => sum + r.bytes, 0)
     context.note(
       `${timed.length} concurrent readers (${timed.map((r) => r.name).join(', ')}), ${totalBytes} bytes in ${seconds.toFixed(2)} s, cold page cache; ` +
-        'then the same four again, cold, each piped to sha256sum',
+        `best of ${ROUNDS}; then the same four again, cold, each piped to sha256sum`,
     )
     return [
       figure('aggregate throughput of 4 readers', mibPerSecond(totalBytes, seconds), 'MiB/s', {
         baseline: { name: 'one dd of full.img', value: mibPerSecond(gen.sizeBytes, single) },
+        target: '>= 1.5x one reader',
+        meets: (_v, ratio) => ratio !== undefined && ratio >= 1.5,
       }),
       figure('readers whose sha256 matches the snapshot', identical, `of ${hashed.length}`, {
         target: 'all',
