@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,6 +41,18 @@ static fast_read_extent_t *copy_extents(const double *numbers, size_t count, uin
   return extents;
 }
 
+// A descriptor of its own for the described file: a new open of the same
+// file through /proc (never a path that could now name another file), so each
+// open of the mount has its own readahead state in the kernel, as readers of
+// a plain file do; a dup would share one among all concurrent readers and
+// make interleaved sequential reads look random. A dup where /proc is missing.
+static int reopen(int fd) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+  int own = open(path, O_RDONLY | O_CLOEXEC);
+  return own >= 0 ? own : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
 // fastReadDescribe(fh, fd, sizeBytes, extents: Float64Array): reads of fh are served in C from now on.
 static napi_value describe(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -67,11 +80,11 @@ static napi_value describe(napi_env env, napi_callback_info info) {
     free(file);
     return fail(env, errno == EINVAL ? "fastReadDescribe: extents must be sorted, apart, non-empty and inside the file" : "fastReadDescribe: out of memory");
   }
-  file->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  file->fd = reopen(fd);
   if (file->fd < 0) {
     free(file->extents);
     free(file);
-    return fail(env, "fastReadDescribe: cannot duplicate the descriptor");
+    return fail(env, "fastReadDescribe: cannot open the described file again");
   }
   if (fast_read_table_add(file) != 0) {
     close(file->fd);

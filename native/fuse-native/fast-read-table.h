@@ -1,7 +1,7 @@
 // The described open files of the native read path, by the fh JS returned
 // from open. Each entry is reference counted: the table holds one reference
 // until release forgets it, and each read in flight holds one, so an entry
-// (and the descriptor it dup'ed) outlives a release that races a read.
+// (and the descriptor it opened) outlives a release that races a read.
 #ifndef SNAPDELTA_FAST_READ_TABLE_H
 #define SNAPDELTA_FAST_READ_TABLE_H
 
@@ -16,8 +16,9 @@ typedef struct {
 
 typedef struct fast_read_file {
   uint64_t fh;
-  // A dup of the descriptor JS described, owned here: JS may close its own
-  // (at shutdown, or a lazy unmount) while a read still runs.
+  // A descriptor of its own for the file JS described (fast-read-napi.c:
+  // reopen), closed here: JS may close its own (at shutdown, or a lazy
+  // unmount) while a read still runs.
   int fd;
   uint64_t size_bytes;
   size_t extent_count;

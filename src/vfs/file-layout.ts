@@ -6,7 +6,7 @@
 export const EXTENT_NUMBERS = 3
 
 export interface FileLayout {
-  /** The descriptor every extent reads from; its owner keeps it open (a native reader dups it). */
+  /** The descriptor every extent reads from; its owner keeps it open (a native reader opens the file again from it). */
   readonly fd: number
   readonly sizeBytes: number
   /** EXTENT_NUMBERS numbers an extent, sorted, apart, none empty; the file reads zeros outside them. */
