@@ -26,11 +26,14 @@ export interface PassthroughMount {
   mountSeconds: number
 }
 
-/** Mounts the bare pass-through filesystem serving `filePath` as MOUNTPOINT/`name`. */
-export async function mountPassthrough(mountpoint: string, filePath: string, name: string): Promise<PassthroughMount> {
+/** The bare fuse-native pass-through server (passthrough-server.ts); the C one is c-passthrough.ts's binary. */
+export const FUSE_NATIVE_PASSTHROUGH: readonly string[] = [process.execPath, path.join(__dirname, 'passthrough-server.js')]
+
+/** Mounts a pass-through filesystem (`server`: its command) serving `filePath` as MOUNTPOINT/`name`. */
+export async function mountPassthrough(mountpoint: string, filePath: string, name: string, server = FUSE_NATIVE_PASSTHROUGH): Promise<PassthroughMount> {
   await fsp.mkdir(mountpoint, { recursive: true })
   const start = process.hrtime.bigint()
-  const child = spawn(process.execPath, [path.join(__dirname, 'passthrough-server.js'), mountpoint, filePath, name], {
+  const child = spawn(server[0], [...server.slice(1), mountpoint, filePath, name], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   live.set(mountpoint, { pid: child.pid, stopBySignal: true })

@@ -1,16 +1,20 @@
 // The thin fuse-native binding: translates FUSE operations on paths into calls
 // on the vfs tree (src/vfs/), and errors into errnos (src/errors.ts: toErrno).
 // No filesystem behaviour lives here.
-import Fuse from 'fuse-native'
+import type Fuse from 'fuse-native'
 import type { FuseOps, FuseStat } from 'fuse-native'
 import createDebug from 'debug'
 import { constants } from 'fs'
 import { Errno, NotFoundError, ReadOnlyError, SnapdeltaError, toErrno } from '../errors'
 import { VfsFile, VfsNode } from '../vfs/node'
+import { NativeHandles, ReadCounts } from './native-handles'
+import { loadFuseBinding } from './read-path'
 
 const debug = createDebug('snapdelta:fuse')
 // Linux's O_ACCMODE: Node's fs.constants lacks it.
 const O_ACCMODE = 0o3
+// Handles are unique in the process, not per mount: the native read path keeps one table of them.
+let nextHandle = 1
 
 export interface AdapterOptions {
   /** Open the mount to every user (allow_other + default_permissions); default: the mounting user only. */
@@ -53,10 +57,9 @@ function answer(op: string, path: string, cb: Callback, work: () => Promise<[num
   )
 }
 
-/** Builds the fuse-native operations serving `root`. */
-export function createFuseOps(root: VfsNode, options: AdapterOptions): FuseOps {
+/** Builds the fuse-native operations serving `root`; files `native` describes are read in C, never by `read` here. */
+export function createFuseOps(root: VfsNode, options: AdapterOptions, native = new NativeHandles(undefined)): FuseOps {
   const openFiles = new Map<number, VfsFile>()
-  let nextHandle = 1
 
   async function resolve(path: string): Promise<VfsNode> {
     let node: VfsNode | undefined = root
@@ -112,10 +115,13 @@ export function createFuseOps(root: VfsNode, options: AdapterOptions): FuseOps {
         if (node.kind !== 'file') return [-Errno.EISDIR]
         const handle = nextHandle++
         openFiles.set(handle, node)
+        // Described before open answers: the kernel sends no read of the handle before that.
+        native.describe(handle, node, path)
         return [0, handle]
       }),
     read: (path: string, fd: number, buffer: Buffer, length: number, position: number, cb: Callback) =>
       answer('read', path, cb, async () => {
+        native.countJsRead()
         const file = openFiles.get(fd) ?? (await resolve(path))
         if (file.kind !== 'file') return [-Errno.EISDIR]
         const target = buffer.length === length ? buffer : buffer.subarray(0, length)
@@ -124,6 +130,7 @@ export function createFuseOps(root: VfsNode, options: AdapterOptions): FuseOps {
     release: (path: string, fd: number, cb: Callback) =>
       answer('release', path, cb, async () => {
         openFiles.delete(fd)
+        native.forget(fd)
         return [0]
       }),
     statfs: (path: string, cb: Callback) =>
@@ -140,8 +147,11 @@ export function createFuseOps(root: VfsNode, options: AdapterOptions): FuseOps {
   return ops
 }
 
+// The fork when its native read path loads, else the npm fuse-native (read-path.ts).
+const binding = loadFuseBinding()
+
 /** fuse-native with the options it has no switch for: ro, and default_permissions. */
-class ReadOnlyFuse extends Fuse {
+class ReadOnlyFuse extends binding.Fuse {
   constructor(
     mountpoint: string,
     ops: FuseOps,
@@ -169,13 +179,21 @@ class ReadOnlyFuse extends Fuse {
   }
 }
 
+export interface FuseMount {
+  fuse: Fuse
+  /** How its reads were served so far: natively or in JS. */
+  readCounts(): ReadCounts
+}
+
 /** The fuse-native instance serving `root` at `mountpoint`, not mounted yet. */
-export function createFuse(mountpoint: string, root: VfsNode, options: AdapterOptions): Fuse {
-  return new ReadOnlyFuse(mountpoint, createFuseOps(root, options), options.allowOther)
+export function createFuse(mountpoint: string, root: VfsNode, options: AdapterOptions): FuseMount {
+  const native = new NativeHandles(binding.fastRead)
+  const fuse = new ReadOnlyFuse(mountpoint, createFuseOps(root, options, native), options.allowOther)
+  return { fuse, readCounts: () => native.counts() }
 }
 
 /** Mounts `root` read-only at `mountpoint`; resolves once the kernel has sent INIT. */
-export function mountFuse(mountpoint: string, root: VfsNode, options: AdapterOptions): Promise<Fuse> {
-  const fuse = createFuse(mountpoint, root, options)
-  return new Promise((resolve, reject) => fuse.mount((err) => (err ? reject(err) : resolve(fuse))))
+export function mountFuse(mountpoint: string, root: VfsNode, options: AdapterOptions): Promise<FuseMount> {
+  const mount = createFuse(mountpoint, root, options)
+  return new Promise((resolve, reject) => mount.fuse.mount((err) => (err ? reject(err) : resolve(mount))))
 }

@@ -42,7 +42,7 @@ export interface MountServer {
 export async function startMountServer(options: MountServerOptions): Promise<MountServer> {
   const uid = process.getuid?.() ?? 0
   const gid = process.getgid?.() ?? 0
-  await mountFuse(options.mountpoint, options.root, { allowOther: options.allowOther, mountedAt: options.mountedAt, uid, gid })
+  const fuseMount = await mountFuse(options.mountpoint, options.root, { allowOther: options.allowOther, mountedAt: options.mountedAt, uid, gid })
   // Read from the mount table, never by stat(): a synchronous call on our own mount would deadlock.
   const entry = await findMount(options.mountpoint)
   if (!entry || !isSnapdeltaMount(entry)) {
@@ -52,7 +52,8 @@ export async function startMountServer(options: MountServerOptions): Promise<Mou
   debug('mounted %s (mount id %d, device %s)', options.mountpoint, mount.mountId, mount.device)
   const unmounted = (async () => {
     while (await findMountById(mount.mountId, mount.device)) await sleep(MOUNT_POLL_MS)
-    debug('mount %d (first at %s) is gone', mount.mountId, options.mountpoint)
+    const reads = fuseMount.readCounts()
+    debug('mount %d (first at %s) is gone; reads served: %d native (%d failed), %d in JS', mount.mountId, options.mountpoint, reads.native, reads.nativeFailed, reads.js)
   })()
   let stopping: Promise<void> | undefined
   return {

@@ -8,10 +8,17 @@ import { CowDescription } from '../cow/cow-change-source'
 import { ThinDescription } from '../thin/thin-change-source'
 import { SnapshotIdentity } from './generation-identity'
 
+/** Which read path serves a generation's files (src/fuse/read-path.ts), and why: info.json says it. */
+export interface ReadPath {
+  readPath: 'native' | 'js'
+  readPathReason: string
+}
+
 /** What a node of a generation directory is built from. */
 export interface GenerationContext {
   generation: Generation
   mountedAt: Date
+  readPath: ReadPath
 }
 
 /** The facts of a delta generation: all of info.json but the time of the mount. */
@@ -34,7 +41,7 @@ export type GenerationFacts = {
   }
 
 /** info.json of a delta generation. */
-export type GenerationInfo = GenerationFacts & { mountedAt: string }
+export type GenerationInfo = GenerationFacts & { mountedAt: string } & ReadPath
 
 /** The facts of `generation`, in info.json's order. */
 export function generationFacts(generation: Generation): GenerationFacts {
@@ -57,8 +64,8 @@ export function generationFacts(generation: Generation): GenerationFacts {
 }
 
 /** The facts info.json shows. */
-export function generationInfo({ generation, mountedAt }: GenerationContext): GenerationInfo {
-  return { ...generationFacts(generation), mountedAt: mountedAt.toISOString() }
+export function generationInfo({ generation, mountedAt, readPath }: GenerationContext): GenerationInfo {
+  return { ...generationFacts(generation), mountedAt: mountedAt.toISOString(), ...readPath }
 }
 
 // What the mount summary and `list` print of the facts, each in the order it always has

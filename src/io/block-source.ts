@@ -11,6 +11,8 @@ export interface BlockSource {
    * names the same thing. Undefined where there is no such path.
    */
   readonly identity?: string
+  /** The open descriptor readInto preads from, where there is one (FileSource): the native read path reads it too. */
+  readonly fd?: number
   /**
    * Fills `target` with the bytes at `offsetBytes`. The range must lie inside
    * the source; a failed or short read throws DeviceIoError, it never leaves zeros.

@@ -3,10 +3,13 @@
 // the changed bytes, so du shows the delta's real size).
 import { BlockSource } from '../io/block-source'
 import { ChunkRuns } from '../map/chunk-runs'
+import { EXTENT_NUMBERS, FileLayout } from './file-layout'
 import { VfsFile } from './node'
 
 export class DeltaImageFile implements VfsFile {
   readonly kind = 'file'
+  // Built on the first open and kept: 24 bytes a run, and each open passes the same list.
+  private extents: Float64Array | undefined
 
   constructor(
     private readonly runs: ChunkRuns,
@@ -42,5 +45,20 @@ export class DeltaImageFile implements VfsFile {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failed) throw failed.reason
     return n
+  }
+
+  preadLayout(): FileLayout | undefined {
+    const { fd } = this.snapshot
+    if (fd === undefined) return undefined
+    if (!this.extents) {
+      const extents = new Float64Array(this.runs.count * EXTENT_NUMBERS)
+      for (let i = 0, at = 0; i < this.runs.count; i++, at += EXTENT_NUMBERS) {
+        // A run is read from the same offset of the snapshot.
+        extents[at] = extents[at + 2] = this.runs.offsetBytes(i)
+        extents[at + 1] = this.runs.lengthBytes(i)
+      }
+      this.extents = extents
+    }
+    return { fd, sizeBytes: this.sizeBytes, extents: this.extents }
   }
 }

@@ -1,5 +1,6 @@
 // The filesystem as plain TypeScript: the FUSE adapter (src/fuse/) only
 // translates these nodes; tests call them directly, without a kernel.
+import { FileLayout } from './file-layout'
 
 export interface VfsFile {
   readonly kind: 'file'
@@ -12,6 +13,13 @@ export interface VfsFile {
    * target.length only at end of file. Read errors reject (EIO), never zeros.
    */
   read(target: Buffer, offsetBytes: number): Promise<number>
+  /**
+   * The file as ranges of one open descriptor and zeros, for a reader that
+   * serves it by pread alone; undefined when its bytes need JS (computed
+   * files, sources without a descriptor). Reading by the layout must give
+   * exactly what read() gives, errors included.
+   */
+  preadLayout?(): FileLayout | undefined
 }
 
 export interface VfsDir {

@@ -1,6 +1,7 @@
 // A byte range of the new snapshot shown as a file: full.img (the whole
 // snapshot) and each file of changed/ (one run).
 import { BlockSource } from '../io/block-source'
+import { FileLayout, rangeLayout } from './file-layout'
 import { VfsFile } from './node'
 
 export class SnapshotRangeFile implements VfsFile {
@@ -24,6 +25,11 @@ export class SnapshotRangeFile implements VfsFile {
     return this.snapshot
       .readInto(n === target.length ? target : target.subarray(0, n), this.startBytes + offsetBytes)
       .then(() => n)
+  }
+
+  preadLayout(): FileLayout | undefined {
+    const { fd } = this.snapshot
+    return fd === undefined ? undefined : rangeLayout(fd, this.startBytes, this.sizeBytes)
   }
 }
 

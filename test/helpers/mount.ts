@@ -38,9 +38,9 @@ export async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_
   }
 }
 
-/** `snapdelta mount MOUNTPOINT ...args --json` in the background; throws with the CLI's output unless it is mounted. */
-export async function mountWithCli(mountpoint: string, args: string[]): Promise<Mounted> {
-  const result = await runCli(['mount', mountpoint, ...args, '--json'])
+/** `snapdelta mount MOUNTPOINT ...args --json` in the background (its server gets `env`); throws with the CLI's output unless it is mounted. */
+export async function mountWithCli(mountpoint: string, args: string[], env?: NodeJS.ProcessEnv): Promise<Mounted> {
+  const result = await runCli(['mount', mountpoint, ...args, '--json'], { env })
   if (result.exitCode !== 0) throw new Error(`mount failed (${result.exitCode}): ${result.stderr}`)
   const summary = JSON.parse(result.stdout)
   const mounted = { mountpoint, pid: summary.pid as number, summary }
@@ -81,9 +81,9 @@ export interface ForegroundServer {
   exited: Promise<number | null>
 }
 
-/** Starts `snapdelta mount MOUNTPOINT ...args --foreground` and waits until it reports ready; fails fast if the server dies first. */
-export async function startForeground(mountpoint: string, args: string[]): Promise<ForegroundServer> {
-  const child = spawn(process.execPath, [CLI, 'mount', mountpoint, ...args, '--foreground'], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** Starts `snapdelta mount MOUNTPOINT ...args --foreground` (with `env`) and waits until it reports ready; fails fast if the server dies first. */
+export async function startForeground(mountpoint: string, args: string[], env?: NodeJS.ProcessEnv): Promise<ForegroundServer> {
+  const child = spawn(process.execPath, [CLI, 'mount', mountpoint, ...args, '--foreground'], { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env })
   let out = ''
   let err = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))

@@ -1,7 +1,8 @@
 // Item 5: `ls changed/` of a generation with a million runs (time, and the
 // server's memory before and after), against reading the same list as
-// chunks.map; and 1 GiB of holes read from delta.img against the bare
-// pass-through reading the same holes of the snapshot file.
+// chunks.map; 1 GiB of holes read from delta.img against the bare
+// pass-through reading the same holes of the snapshot file; and a dd of
+// full.img while `ls changed/` runs, against the same dd alone.
 import path from 'path'
 import { writeCowImage } from '../../cow/cow-writer'
 import { stridedChunks } from '../chunk-sets'
@@ -10,6 +11,7 @@ import { writeSparseFile } from '../inputs'
 import { mountPassthrough, mountSnapdelta, residentBytes, unmount } from '../mounts'
 import { figure, Figure } from '../report'
 import { bash, ddRead, mibPerSecond } from '../shell'
+import { timeReadDuringListing } from '../read-during-listing'
 
 const CHUNK_BYTES = 4096
 const MiB = 1 << 20
@@ -44,6 +46,7 @@ export const changedListing: BenchItem = {
     const holeOperands = ['bs=1M', `skip=${holeOffsetBytes / MiB}`, `count=${sizes.holeReadBytes / MiB}`]
     await context.coldCache()
     const deltaHoles = await ddRead(path.join(genDir, 'delta.img'), holeOperands)
+    const during = await timeReadDuringListing(context, genDir, holeOperands)
     await unmount(mnt)
 
     const bare = workspace.file('mnt-bare')
@@ -68,6 +71,18 @@ export const changedListing: BenchItem = {
       context.note('server pid not found: its memory is not reported')
     }
     const rate = (seconds: number) => mibPerSecond(sizes.holeReadBytes, seconds)
+    const list = (values: number[]) => values.map((s) => s.toFixed(2)).join(' / ')
+    context.note(
+      `dd of ${sizes.holeReadBytes} bytes of full.img, cold, best of ${during.alone.length}: alone ${list(during.alone)} s; ` +
+        `during ls changed/ in a loop ${list(during.duringListing)} s (${during.listings} listings finished meanwhile)`,
+    )
+    figures.push(
+      figure('dd of full.img during ls changed/', Math.min(...during.duringListing), 's', {
+        baseline: { name: 'the same dd alone', value: Math.min(...during.alone) },
+        target: '<= 1.2x alone',
+        meets: (_v, ratio) => ratio !== undefined && ratio <= 1.2,
+      }),
+    )
     figures.push(
       figure('delta.img holes read throughput', rate(deltaHoles), 'MiB/s', {
         baseline: { name: 'bare pass-through reading holes', value: rate(bareHoles) },

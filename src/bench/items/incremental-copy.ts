@@ -51,11 +51,14 @@ export const incrementalCopy: BenchItem = {
       return { ...run!, seconds }
     }
     const floors: number[] = []
+    const floorsThroughMount: number[] = []
     const applies: ApplyRun[] = []
     const histories: ApplyRun[] = []
     for (let round = 0; round < ROUNDS; round++) {
       // Interleaved, so a slow spell of the disk hits all three alike.
       floors.push(await timeOntoFreshBackup(context, gen, backup, () => copyRunsFloor(gen.snapshotPath, backup, gen.runs)))
+      // The floor's loop again, reading delta.img through the mount: what FUSE alone adds.
+      floorsThroughMount.push(await timeOntoFreshBackup(context, gen, backup, () => copyRunsFloor(path.join(genDir, 'delta.img'), backup, gen.runs)))
       applies.push(await applyOnce([]))
       await fsp.rm(historyDir, { recursive: true, force: true })
       histories.push(await applyOnce(['--history', historyDir]))
@@ -63,8 +66,8 @@ export const incrementalCopy: BenchItem = {
     const floor = Math.min(...floors)
     const apply = best(applies)
     const history = best(histories)
-    // The floor's loop again, reading delta.img through the mount: what FUSE alone adds.
-    const floorThroughMount = await timeOntoFreshBackup(context, gen, backup, () => copyRunsFloor(path.join(genDir, 'delta.img'), backup, gen.runs))
+    const floorThroughMount = Math.min(...floorsThroughMount)
+    context.note(`the floor loop through the mount: ${floorsThroughMount.map((s) => s.toFixed(2)).join(' / ')} s`)
     const journalFloor = await timeJournalFloor(context, gen, backup)
     const startup = (await runOk(process.execPath, [SNAPDELTA, '--version'])).seconds
     noteRuns(context, gen, floors, applies, histories, journalFloor)
@@ -91,7 +94,11 @@ export const incrementalCopy: BenchItem = {
       figure('floor of the journal: read the runs of TARGET, write them to a new file, fsync', journalFloor.seconds, 's', {
         baseline: { name: 'floor', value: floor },
       }),
-      figure('the floor loop reading delta.img through the mount', floorThroughMount, 's', { baseline: { name: 'floor', value: floor } }),
+      figure('the floor loop reading delta.img through the mount', floorThroughMount, 's', {
+        baseline: { name: 'floor', value: floor },
+        target: '<= 1.2x floor',
+        meets: (_v, ratio) => ratio !== undefined && ratio <= 1.2,
+      }),
       figure('dd per chunks.map line from delta.img', recipe, 's', { baseline: { name: 'floor', value: floor } }),
       figure('speed-up of apply over a full dd copy', full / apply.seconds, 'x'),
       figure('speed-up of the floor over a full dd copy', full / floor, 'x'),

@@ -10,6 +10,7 @@ import { ExitCode, ExternalCommandError, InterruptedError, SnapdeltaError, Usage
 import { startMountServer } from '../../fuse/mount-server'
 import { findMount } from '../../fuse/mount-table'
 import { mayAllowOther } from '../../fuse/fuse-conf'
+import { loadFuseBinding } from '../../fuse/read-path'
 import { openServerLog, removeServerLog, removeServerRecord, writeServerRecord } from '../../fuse/server-registry'
 import { currentProcessIdentity } from '../../io/process-identity'
 import { ensureRuntimeDir } from '../../io/runtime-dir'
@@ -73,7 +74,7 @@ export async function serveInForeground(request: MountRequest): Promise<void> {
     entries = await resolveMountEntries(request)
     try {
       const mountedAt = new Date()
-      const root = createRootDir(entries, mountedAt)
+      const root = createRootDir(entries, mountedAt, loadFuseBinding().readPath)
       server = await startMountServer({ mountpoint, root, allowOther: request.allowOther, mountedAt }).catch((err: Error) => {
         // libfuse prints its reason (e.g. no access to /dev/fuse) on stderr: the server log in the background.
         const log = process.env.SNAPDELTA_SERVER_LOG

@@ -22,7 +22,7 @@ async function generationFolder() {
   const { runs } = generation
   const map = chunksMapText(runs, fx.cow1, snapshot)
   writeFileSync(path.join(dir, 'chunks.map'), map)
-  writeFileSync(path.join(dir, 'info.json'), JSON.stringify(generationInfo({ generation, mountedAt: new Date() })))
+  writeFileSync(path.join(dir, 'info.json'), JSON.stringify(generationInfo({ generation, mountedAt: new Date(), readPath: { readPath: 'js', readPathReason: 'a unit test' } })))
   // A delta.img that is deliberately wrong shows which source was read.
   writeFileSync(path.join(dir, 'delta.img'), Buffer.alloc(runs.deviceSizeBytes, 0xee))
   await generation.close()

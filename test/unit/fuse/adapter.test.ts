@@ -8,10 +8,11 @@ import { Errno } from '../../../src/errors'
 import { MemorySource } from '../vfs/memory-source'
 
 const MOUNTED_AT = new Date('2026-01-01T00:00:00Z')
+const READ_PATH = { readPath: 'js', readPathReason: 'a unit test' } as const
 
 function root(fail?: { failFromBytes: number; failToBytes: number }): VfsNode {
   const snapshot = new MemorySource(Buffer.alloc(10_000, 7), fail)
-  return createRootDir([{ kind: 'full', name: 'gen', snapshot, info: {} }], MOUNTED_AT)
+  return createRootDir([{ kind: 'full', name: 'gen', snapshot, info: {} }], MOUNTED_AT, READ_PATH)
 }
 
 function call(op: ((...args: any[]) => void) | undefined, ...args: unknown[]): Promise<unknown[]> {
@@ -83,7 +84,7 @@ test('read goes into the kernel buffer; a failed read answers EIO, never a count
 
 test('libfuse gets ro, no allow_other by default, and no per-operation timeout', () => {
   const fuseOptions = (allowOther: boolean) => {
-    const fuse = createFuse('/nonexistent', root(), { ...options, allowOther })
+    const { fuse } = createFuse('/nonexistent', root(), { ...options, allowOther })
     expect(fuse.timeout).toBe(0)
     return (fuse as unknown as { _fuseOptions(): string })._fuseOptions().replace(/^-o/, '').split(',')
   }

@@ -12,11 +12,11 @@ beforeAll(async () => {
 afterAll(() => generation.close())
 
 test('info.json, list and the mount summary print the same facts, each in its own order', () => {
-  const info = generationInfo({ generation, mountedAt: new Date('2026-01-02T03:04:05Z') })
+  const info = generationInfo({ generation, mountedAt: new Date('2026-01-02T03:04:05Z'), readPath: { readPath: 'js', readPathReason: 'a unit test' } })
   expect(Object.keys(info)).toEqual([
     'name', 'kind', 'from', 'to', 'chunkSizeBytes', 'deviceSizeBytes', 'changedChunks', 'runs', 'changedBytes',
     'exceptions', 'cowPath', 'cowIdentity', 'cowSizeBytes', 'cowReadWithODirect',
-    'snapshotPath', 'snapshotIdentity', 'openedAt', 'mountedAt',
+    'snapshotPath', 'snapshotIdentity', 'openedAt', 'mountedAt', 'readPath', 'readPathReason',
   ])
   const listed = listedGeneration(generation)
   expect(Object.keys(listed)).toEqual([

@@ -11,6 +11,7 @@ import { MemorySource } from './memory-source'
 let generation: Generation
 let snapshotBytes: Buffer
 const MOUNTED_AT = new Date('2026-01-02T03:04:05Z')
+const READ_PATH = { readPath: 'js', readPathReason: 'a unit test' } as const
 
 beforeAll(async () => {
   const files = await writeScenario(scratchDir('root-dir'), {
@@ -44,7 +45,7 @@ async function readWhole(node: VfsNode | undefined): Promise<Buffer> {
 }
 
 test('a delta generation holds the files of GENERATION_ENTRIES, in order', async () => {
-  const root = createRootDir([{ kind: 'delta', generation }], MOUNTED_AT)
+  const root = createRootDir([{ kind: 'delta', generation }], MOUNTED_AT, READ_PATH)
   expect(await root.list()).toEqual(['gen1'])
   const gen = await dir(await root.lookup('gen1'))
   expect(await gen.list()).toEqual(GENERATION_ENTRIES.map(([name]) => name))
@@ -56,7 +57,7 @@ test('a delta generation holds the files of GENERATION_ENTRIES, in order', async
 })
 
 test('info.json states the facts of the generation', async () => {
-  const root = createRootDir([{ kind: 'delta', generation }], MOUNTED_AT)
+  const root = createRootDir([{ kind: 'delta', generation }], MOUNTED_AT, READ_PATH)
   const gen = await dir(await root.lookup('gen1'))
   const info = JSON.parse((await readWhole(await gen.lookup('info.json'))).toString('utf8'))
   expect(info).toMatchObject({
@@ -80,7 +81,7 @@ test('full and error entries: only full.img + info.json, or only ERROR.txt', asy
     { kind: 'full', name: 'first', snapshot, info: { reason: 'no older snapshot: copy full.img' } },
     { kind: 'error', name: 'broken', message: '/dev/vg/snap0-cow: the snapshot is invalid; a full copy is needed' },
   ]
-  const root = createRootDir(entries, MOUNTED_AT)
+  const root = createRootDir(entries, MOUNTED_AT, READ_PATH)
   expect(await root.list()).toEqual(['first', 'broken'])
   const first = await dir(await root.lookup('first'))
   expect(await first.list()).toEqual(['full.img', 'info.json'])
@@ -96,6 +97,6 @@ test('full and error entries: only full.img + info.json, or only ERROR.txt', asy
 
 test('duplicate or impossible names are refused', () => {
   const error = (name: string): RootEntry => ({ kind: 'error', name, message: 'x' })
-  expect(() => createRootDir([error('a'), error('a')], MOUNTED_AT)).toThrow(/both named "a"/)
-  for (const bad of ['', '.', '..', 'a/b']) expect(() => createRootDir([error(bad)], MOUNTED_AT)).toThrow(/cannot be a directory name/)
+  expect(() => createRootDir([error('a'), error('a')], MOUNTED_AT, READ_PATH)).toThrow(/both named "a"/)
+  for (const bad of ['', '.', '..', 'a/b']) expect(() => createRootDir([error(bad)], MOUNTED_AT, READ_PATH)).toThrow(/cannot be a directory name/)
 })
