@@ -45,6 +45,10 @@ export const thinMap: BenchItem = {
     }
     const figures: Figure[] = []
     for (const c of cases) figures.push(...(await measureCase(context, c)))
+    // What every command pays before its work: the part of the command's share no pool size changes.
+    const startups: number[] = []
+    for (let round = 0; round < ROUNDS; round++) startups.push((await timeCommand(process.execPath, [SNAPDELTA, '--version'])).seconds)
+    context.note(`starting snapdelta (--version: Node and every command's modules, programs cached) takes ${Math.min(...startups).toFixed(2)} s (best of ${ROUNDS})`)
     return figures
   },
 }
