@@ -4,9 +4,12 @@
 // Nearly every line of a large delta is one. Read as bytes, a line leaves
 // nothing for the garbage collector, where the regular expression above left
 // a match and four strings: a million lines (1M mappings, every other block
-// different) parse in 0.17 s of CPU instead of 0.34 s. Anything else, or a
-// line not yet complete, is left to the parser's general path, which reads
-// the same lines and says what is wrong.
+// different) parse in 0.17 s of CPU instead of 0.34 s, fed from a file. Fed
+// from thin_delta, the process saves less (0.05 s of CPU, 10 MiB of peak
+// memory; docs/benchmarks.md, 2026-12-05): a parser that keeps up reads the
+// pipe in more, smaller pieces, and Node's stream code costs per piece.
+// Anything else, or a line not yet complete, is left to the parser's general
+// path, which reads the same lines and says what is wrong.
 
 /** The element names of a range line; the parser maps them to kinds. */
 export const RANGE_LINE_NAMES = ['different', 'left_only', 'right_only', 'same', 'range'] as const
