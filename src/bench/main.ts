@@ -18,8 +18,9 @@ import { incrementalCopy } from './items/incremental-copy'
 import { changedListing } from './items/changed-listing'
 import { manyReaders } from './items/many-readers'
 import { historyMount } from './items/history'
+import { thinMap } from './items/thin-map'
 
-const ITEMS: readonly BenchItem[] = [tableReading, mountTime, fullRead, incrementalCopy, changedListing, manyReaders, historyMount]
+const ITEMS: readonly BenchItem[] = [tableReading, mountTime, fullRead, incrementalCopy, changedListing, manyReaders, historyMount, thinMap]
 
 const USAGE = `usage: npm run bench -- [--quick] [--only NAME]
   --quick      small inputs (a smoke run of a few seconds)

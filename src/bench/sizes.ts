@@ -29,6 +29,9 @@ export interface BenchSizes {
   historyGenerations: number
   /** History: bytes of real files (tar of /usr/lib) compressed to compare with the undo data. */
   compressionSampleBytes: number
+  /** Thin map: mappings a device of each daily-changes pool, and of the every-other-block pool (0: none). */
+  thinMappings: readonly number[]
+  thinAlternatingMappings: number
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -46,6 +49,8 @@ export const FULL_SIZES: BenchSizes = {
   historyVolumeBytes: 2 * GiB,
   historyGenerations: 3,
   compressionSampleBytes: 256 * MiB,
+  thinMappings: [1_000_000, 4_000_000],
+  thinAlternatingMappings: 1_000_000,
 }
 
 export const QUICK_SIZES: BenchSizes = {
@@ -63,4 +68,6 @@ export const QUICK_SIZES: BenchSizes = {
   historyVolumeBytes: 32 * MiB,
   historyGenerations: 3,
   compressionSampleBytes: 8 * MiB,
+  thinMappings: [20_000],
+  thinAlternatingMappings: 20_000,
 }

@@ -13,6 +13,7 @@
 import { InvalidInputError } from '../errors'
 import { ThinId } from './thin-id'
 import { KIND_DIFFERENT, KIND_LEFT_ONLY, KIND_RIGHT_ONLY, ThinDeltaRanges, ThinDeltaRangesBuilder } from './thin-delta-ranges'
+import { NAME_RANGE, RANGE_LINE_NAMES, RangeLineReader } from './thin-delta-range-line'
 
 // Checked for order, never stored.
 const KIND_SAME = 3
@@ -48,62 +49,80 @@ const EXPECTED: Record<State, string> = {
   done: 'nothing after </superblock>',
 }
 
-// A range line exactly as thin_delta prints it, plain or --verbose: most of the output. Sticky, so it is
-// tried at the start of each line without cutting the line out first (a third of the time of the general path).
-const RANGE_LINE = / *<(different|left_only|right_only|same|range) begin="(\d{1,16})" (?:(?:left_|right_)?data_begin="\d{1,20}" ){0,2}length="(\d{1,16})"\/>\n/y
-// One element per line: <name attr="value" ...>, <name .../> or </name>.
-const ELEMENT = /^<(\/?)([a-z_]+)((?:\s+[a-z_]+="[^"<>&]*")*)\s*(\/?)>$/
+// One element per line: <name attr="value" ...>, <name .../> or </name>; blanks are ASCII (see EDGE_BLANKS).
+const ELEMENT = /^<(\/?)([a-z_]+)((?:[\t\v\f\r ]+[a-z_]+="[^"<>&]*")*)[\t\v\f\r ]*(\/?)>$/
 const ATTRIBUTE = /([a-z_]+)="([^"]*)"/g
+// ASCII blanks only: a byte outside ASCII is never part of thin_delta's output, wherever it is.
+const EDGE_BLANKS = /^[\t\v\f\r ]+|[\t\v\f\r ]+$/g
+const NEWLINE = 0x0a
+const NOTHING: Buffer = Buffer.alloc(0)
+// The kind of each name of RANGE_LINE_NAMES but `range`, whose kind is its block's.
+const NAME_KINDS = RANGE_LINE_NAMES.map((name) => KIND_CODES.get(name))
 
 /** Parses thin_delta output pushed in pieces of any size; end() checks it was complete. */
 export class ThinDeltaParser {
   private state: State = 'superblock'
-  private partial = ''
+  /** The start of a line whose end has not arrived yet, at most MAX_LINE_BYTES. */
+  private partial: Buffer = NOTHING
   private line = 0
   private blockKind = -1
   private blockName = ''
   private dataBlockSizeSectors = 0
   private endBlocks = 0
   private readonly ranges = new ThinDeltaRangesBuilder()
+  private readonly rangeLine = new RangeLineReader()
 
   constructor(private readonly ids: ThinDeltaRequestIds) {}
 
   /** Consumes a piece of the output. */
   push(chunk: Buffer | string): void {
-    // latin1 maps bytes 1:1, so a piece may end anywhere; non-ASCII bytes then fail the element check.
-    const text = this.partial + (typeof chunk === 'string' ? chunk : chunk.toString('latin1'))
+    // Lines are cut as bytes, so a piece may end anywhere, even inside a character.
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
     let start = 0
-    for (;;) {
-      RANGE_LINE.lastIndex = start
-      const r = RANGE_LINE.exec(text)
-      if (r && this.fastRange(this.line + 1, r[0], r[1], r[2], r[3])) {
-        this.line++
-        start = RANGE_LINE.lastIndex
-        continue
-      }
-      const nl = text.indexOf('\n', start)
-      if (nl < 0) break
-      this.take(text.slice(start, nl))
+    if (this.partial.length > 0) {
+      const nl = bytes.indexOf(NEWLINE)
+      if (nl < 0) return this.hold(Buffer.concat([this.partial, bytes]))
+      this.lines(Buffer.concat([this.partial, bytes.subarray(0, nl + 1)]), 0)
       start = nl + 1
     }
-    this.partial = text.slice(start)
-    if (this.partial.length > MAX_LINE_BYTES) this.fail(this.line + 1, `a line longer than ${MAX_LINE_BYTES} bytes`, this.partial)
+    // A copy: the caller may reuse its buffer.
+    this.hold(Buffer.from(bytes.subarray(this.lines(bytes, start))))
   }
 
   /** The ranges, once the whole output was pushed. */
   end(): ThinDelta {
-    if (this.partial !== '') {
-      this.take(this.partial)
-      this.partial = ''
-    }
+    const rest = this.partial
+    this.partial = NOTHING
+    if (rest.length > 0) this.take(rest, 0, rest.length)
     if (this.state !== 'done') this.fail(this.line + 1, 'the output ends early', '', this.state)
     return { ...this.ids, dataBlockSizeSectors: this.dataBlockSizeSectors, ...this.ranges.build() }
   }
 
-  private take(raw: string): void {
+  // Takes every whole line from `start`, range lines on the fast path; returns where the unfinished rest begins.
+  private lines(bytes: Buffer, start: number): number {
+    for (;;) {
+      const end = this.rangeLine.read(bytes, start)
+      if (end >= 0 && this.fastRange(end - 1 - start)) {
+        start = end
+        continue
+      }
+      const nl = bytes.indexOf(NEWLINE, start)
+      if (nl < 0) return start
+      this.take(bytes, start, nl)
+      start = nl + 1
+    }
+  }
+
+  private hold(rest: Buffer): void {
+    this.partial = rest
+    if (rest.length > MAX_LINE_BYTES) this.fail(this.line + 1, `a line longer than ${MAX_LINE_BYTES} bytes`, rest.toString('utf8', 0, 200))
+  }
+
+  // The general path: any line, parsed as an element, with a message for whatever is wrong.
+  private take(bytes: Buffer, start: number, end: number): void {
     const lineNo = ++this.line
-    if (raw.length > MAX_LINE_BYTES) this.fail(lineNo, `a line longer than ${MAX_LINE_BYTES} bytes`, raw)
-    const text = raw.trim()
+    if (end - start > MAX_LINE_BYTES) this.fail(lineNo, `a line longer than ${MAX_LINE_BYTES} bytes`, bytes.toString('utf8', start, start + 200))
+    const text = bytes.toString('utf8', start, end).replace(EDGE_BLANKS, '')
     if (text === '') return
     const m = ELEMENT.exec(text)
     if (!m) this.fail(lineNo, 'a line that is not one thin_delta element', text)
@@ -151,17 +170,17 @@ export class ThinDeltaParser {
     this.fail(lineNo, 'an unexpected element', text, this.state)
   }
 
-  // A range line in the state that expects it; false leaves the line to the general path (and its message).
-  private fastRange(lineNo: number, text: string, name: string, begin: string, length: string): boolean {
+  // The range line just read, when the state expects it and it is valid; false leaves it to the general path (and its message).
+  private fastRange(lineBytes: number): boolean {
+    const { name, beginBlocks: begin, lengthBlocks: length } = this.rangeLine
     let kind: number | undefined
-    if (this.state === 'block' && name === 'range') kind = this.blockKind
-    else if (this.state === 'ranges' && name !== 'range') kind = KIND_CODES.get(name)
-    if (kind === undefined) return false
-    // RANGE_LINE allows 16 digits: only the safe-integer bound is left to check.
-    const b = Number(begin)
-    const l = Number(length)
-    if (!Number.isSafeInteger(b) || !Number.isSafeInteger(l)) return false
-    this.addRange(lineNo, text, kind, b, l)
+    if (this.state === 'block' && name === NAME_RANGE) kind = this.blockKind
+    else if (this.state === 'ranges' && name !== NAME_RANGE) kind = NAME_KINDS[name]
+    if (kind === undefined || lineBytes > MAX_LINE_BYTES) return false
+    if (!Number.isSafeInteger(begin) || length === 0 || !Number.isSafeInteger(begin + length) || begin < this.endBlocks) return false
+    this.line++
+    this.endBlocks = begin + length
+    if (kind !== KIND_SAME) this.ranges.add(begin, length, kind)
     return true
   }
 

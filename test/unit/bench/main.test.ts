@@ -24,6 +24,19 @@ describe('npm run bench', () => {
     expect(item.notes.join(' ')).toMatch(/reading and decoding \d+ areas/)
   })
 
+  test('--quick --only thin times thin_delta alone and the map built from it, with the share and the target', async () => {
+    const ran = await runCommand(process.execPath, [BENCH, '--quick', '--only', 'thin'])
+    expect(ran.exitCode).toBe(0)
+    const [item] = JSON.parse(ran.stdout.trim().split('\n').pop()!).items
+    expect(item).toMatchObject({ item: 'thin', status: 'ok' })
+    const command = item.figures.find((f: { name: string }) => /daily changes: snapdelta map --thin-meta/.test(f.name))
+    expect(command.value).toBeGreaterThan(0)
+    expect(command.baseline).toMatchObject({ name: 'thin_delta alone > /dev/null' })
+    const share = item.figures.find((f: { name: string }) => /daily changes: snapdelta's share on top of thin_delta, in process/.test(f.name))
+    expect(share).toMatchObject({ unit: '%', target: '< 50%' })
+    expect(item.notes.join(' ')).toMatch(/thin_restore into a \d+ byte metadata file/)
+  })
+
   test('an unknown item is a usage error', async () => {
     const ran = await runCommand(process.execPath, [BENCH, '--only', 'nope'])
     expect(ran.exitCode).toBe(2)

@@ -115,6 +115,27 @@ describe('parseThinDelta refuses what thin_delta would not print', () => {
     expect((error as Error).message).toMatch(message)
   })
 
+  // The range lines among them pass the fast path's reader first: its refusals must fall back to the same messages.
+  it.each(refusals)('%s, given as bytes one at a time', (_label, text, message) => {
+    const parser = new ThinDeltaParser(ids(2, 3, 'thin_delta of /dev/mapper/vg-pool_tmeta'))
+    const bytes = Buffer.from(text, 'utf8')
+    expect(() => {
+      for (let at = 0; at < bytes.length; at++) parser.push(bytes.subarray(at, at + 1))
+      parser.end()
+    }).toThrow(message)
+  })
+
+  it('refuses blanks outside ASCII, which thin_delta never prints', () => {
+    expect(() => parse(doc('\u00a0<different begin="1" length="1"/>'))).toThrow(/not one thin_delta element/)
+    expect(() => parse(doc('<different\u00a0begin="1" length="1"/>'))).toThrow(/not one thin_delta element/)
+    const rawByte = Buffer.concat([Buffer.from(HEAD), Buffer.from([0xa0]), Buffer.from('<different begin="1" length="1"/>\n' + TAIL)])
+    expect(() => parseThinDelta(rawByte, ids(2, 3))).toThrow(/line 3 .*not one thin_delta element/)
+  })
+
+  it('refuses a range line longer than the cap even when only its indentation is long', () => {
+    expect(() => parse(doc(`${' '.repeat(MAX_LINE_BYTES)}<different begin="1" length="1"/>`))).toThrow(/a line longer than 4096 bytes/)
+  })
+
   it('refuses a line longer than the cap while it is still arriving, holding no more than the cap', () => {
     const parser = new ThinDeltaParser(ids(2, 3))
     parser.push(HEAD)
