@@ -26,8 +26,6 @@ export interface ThinDeltaRuns {
   runs: ChunkRuns
   /** The kind of each run of `runs`. */
   kinds: RunKinds
-  /** The left_only ranges alone (a subset of `runs`): the newer snapshot reads zeros there; they are still to be written, as zeros. */
-  zeroRuns: ChunkRuns
   totals: Record<ThinDeltaKind, ThinDeltaKindTotal>
 }
 
@@ -42,7 +40,6 @@ export function thinDeltaRuns(delta: ThinDelta, snapshotSizeBytes: number): Thin
   const blockBytes = delta.dataBlockSizeSectors * SECTOR_BYTES
   const snapshotBlocks = Math.ceil(snapshotSizeBytes / blockBytes)
   const all = new RunCollector(blockBytes, snapshotSizeBytes)
-  const zeros = new RunCollector(blockBytes, snapshotSizeBytes)
   const totals = Object.fromEntries(THIN_DELTA_KINDS.map((k) => [k, { ranges: 0, blocks: 0, bytes: 0 }])) as Record<ThinDeltaKind, ThinDeltaKindTotal>
   for (let i = 0; i < delta.count; i++) {
     const begin = delta.beginBlocks[i]
@@ -59,10 +56,9 @@ export function thinDeltaRuns(delta: ThinDelta, snapshotSizeBytes: number): Thin
     total.blocks += length
     total.bytes += Math.min((begin + length) * blockBytes, snapshotSizeBytes) - begin * blockBytes
     all.add(begin, length, kind)
-    if (kind === KIND_LEFT_ONLY) zeros.add(begin, length, kind)
   }
   const runs = all.build()
-  return { runs, kinds: { names: THIN_DELTA_KINDS, codes: all.kinds(), zeroCode: KIND_LEFT_ONLY }, zeroRuns: zeros.build(), totals }
+  return { runs, kinds: { names: THIN_DELTA_KINDS, codes: all.kinds(), zeroCode: KIND_LEFT_ONLY }, totals }
 }
 
 // Merges touching block ranges of one kind (given ascending) into ChunkRuns, with the kind of each run.

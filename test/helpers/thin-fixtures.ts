@@ -6,6 +6,8 @@
 import { execFileSync } from 'child_process'
 import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'fs'
 import path from 'path'
+import { ChunkRuns, chunkRunsFromByteRanges } from '../../src/map/chunk-runs'
+import { isZeroRun, RunKinds } from '../../src/map/run-kinds'
 
 export const REAL_KERNEL_THIN_DIR = path.join(__dirname, '..', 'fixtures', 'real-kernel-thin')
 
@@ -64,4 +66,11 @@ function assertDirectIo(dir: string): void {
   } catch (err) {
     throw new Error(`${dir} does not take O_DIRECT (${(err as Error).message}), which the thin tools need: run the tests with TMPDIR on a real disk`)
   }
+}
+
+/** The runs of a thin delta that read as zeros in the newer snapshot (left_only), as runs of their own. */
+export function zeroRunsOf({ runs, kinds }: { runs: ChunkRuns; kinds: RunKinds }): ChunkRuns {
+  const ranges: Array<[number, number]> = []
+  for (let i = 0; i < runs.count; i++) if (isZeroRun(kinds, i)) ranges.push([runs.offsetBytes(i), runs.lengthBytes(i)])
+  return chunkRunsFromByteRanges(runs.chunkSizeBytes, runs.deviceSizeBytes, ranges)
 }

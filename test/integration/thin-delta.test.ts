@@ -11,7 +11,7 @@ import { thinDeltaRuns } from '../../src/thin/thin-delta-runs'
 import { runThinDelta } from '../../src/thin/thin-delta-tool'
 import { parseThinDelta, ThinDelta } from '../../src/thin/thin-delta-xml'
 import { toThinId } from '../../src/thin/thin-id'
-import { thinFixtureFile, thinFixtureImage, thinFixtureMeta, thinFixtureNames } from '../helpers/thin-fixtures'
+import { thinFixtureFile, thinFixtureImage, thinFixtureMeta, thinFixtureNames, zeroRunsOf } from '../helpers/thin-fixtures'
 import { removeScratchRoot, scratchDir } from '../helpers/tmp'
 
 let dir: string
@@ -72,7 +72,9 @@ describe('the real thin_delta on the real-kernel fixtures', () => {
   it.each(pairs)('$label: a copy of the older snapshot plus every run read from the newer one is cmp-identical to it', async ({ name, pair }) => {
     const meta = thinFixtureMeta(name)
     const delta = await runThinDelta({ metadataPath: thinFixtureImage(name, 'tmeta', dir), ...idsOf(pair), metadataSnapshot: false })
-    const { runs, zeroRuns, totals } = thinDeltaRuns(delta, meta.volume_bytes)
+    const built = thinDeltaRuns(delta, meta.volume_bytes)
+    const { runs, totals } = built
+    const zeroRuns = zeroRunsOf(built)
     const newer = thinFixtureImage(name, pair.right, dir)
     expect(totals.left_only.blocks).toBeGreaterThan(0)
     // left_only ranges read zeros from the newer snapshot...
@@ -92,7 +94,9 @@ describe('the real thin_delta on the real-kernel fixtures', () => {
     const name = 'a-raw-64k'
     const pair = thinFixtureMeta(name).pairs[0]
     const delta = await runThinDelta({ metadataPath: thinFixtureImage(name, 'tmeta', dir), ...idsOf(pair), metadataSnapshot: false })
-    const { runs, zeroRuns } = thinDeltaRuns(delta, thinFixtureMeta(name).volume_bytes)
+    const built = thinDeltaRuns(delta, thinFixtureMeta(name).volume_bytes)
+    const { runs } = built
+    const zeroRuns = zeroRunsOf(built)
     const target = path.join(dir, 'skip-left-only.img')
     copyFileSync(thinFixtureImage(name, pair.left, dir), target)
     const newer = readFileSync(thinFixtureImage(name, pair.right, dir))
