@@ -1,6 +1,7 @@
 // The changed chunks of a generation as sorted, merged, non-overlapping runs.
 // Two typed arrays (8 bytes a run, 12 past 2^32 chunks) instead of an object
 // per chunk: volumes have millions of changed chunks.
+import { bitmapFits, mergeThroughBitmap } from './chunk-bitmap'
 import { ChunkIndexArray, sortChunkIndices } from './sort-chunks'
 
 export class ChunkRuns {
@@ -71,7 +72,8 @@ export class ChunkRuns {
 
 /**
  * Builds runs from chunk indices in any order, duplicates allowed. Consumes
- * `chunks[0..count)`: sorts it and reuses its memory for the run starts.
+ * `chunks[0..count)`: reuses its memory for the run starts. Dense tables go
+ * through a bitmap (chunk-bitmap.ts), the others through a sort.
  */
 export function buildChunkRuns(
   chunks: ChunkIndexArray,
@@ -79,7 +81,14 @@ export function buildChunkRuns(
   chunkSizeBytes: number,
   deviceSizeBytes: number,
 ): ChunkRuns {
-  const sorted = sortChunkIndices(chunks.subarray(0, count))
+  const input = chunks.subarray(0, count)
+  let maxChunk = -1
+  for (let i = 0; i < count; i++) if (input[i] > maxChunk) maxChunk = input[i]
+  if (input instanceof Uint32Array && bitmapFits(count, maxChunk)) {
+    const { runs, starts, lengths } = mergeThroughBitmap(input, count, maxChunk)
+    return new ChunkRuns(chunkSizeBytes, deviceSizeBytes, starts.slice(0, runs), lengths.slice(0, runs))
+  }
+  const sorted = sortChunkIndices(input)
   const lengths = new Uint32Array(count)
   let runs = 0
   for (let i = 0; i < count; i++) {
