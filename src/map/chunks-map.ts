@@ -1,7 +1,8 @@
 // chunks.map for a set of runs: the header fields they imply, and the whole
 // text for small maps. Large maps are rendered piecewise (src/vfs/chunks-map-file.ts,
 // snapdelta map) from the same header.
-import { ChunksMapHeader, formatChunksMapHeader, formatChunksMapLine } from '../format/chunks-map-text'
+import { CHUNKS_MAP_LINE_MAX_BYTES, ChunksMapHeader, formatChunksMapHeader, formatChunksMapLine, writeChunksMapLine } from '../format/chunks-map-text'
+import { writeDecimal } from '../format/decimal-ascii'
 import { ChunkRuns } from './chunk-runs'
 import { kindName, RunKinds } from './run-kinds'
 
@@ -25,3 +26,47 @@ export function chunksMapText(runs: ChunkRuns, cowPath: string, snapshotPath: st
   for (let i = 0; i < runs.count; i++) lines.push(formatChunksMapLine(runs.offsetBytes(i), runs.lengthBytes(i), kindName(kinds, i)))
   return lines.join('')
 }
+
+/** Where writeChunksMapLines stopped. */
+export interface LinesWritten {
+  /** The first run not written. */
+  nextRun: number
+  /** Bytes of `buf` filled, whole lines only. */
+  filledBytes: number
+}
+
+/**
+ * Writes the lines of runs `firstRun`, `firstRun` + 1, ... into `buf` while
+ * whole lines fit (at least one when `buf` has CHUNKS_MAP_LINE_MAX_BYTES).
+ * Byte-identical to formatChunksMapLine, without a string per line: `snapdelta
+ * map` prints ten million of them.
+ */
+export function writeChunksMapLines(runs: ChunkRuns, kinds: RunKinds | null, firstRun: number, buf: Uint8Array): LinesWritten {
+  const kindBytes = kinds?.names.map((name) => Buffer.from(name, 'latin1'))
+  const last = buf.length - CHUNKS_MAP_LINE_MAX_BYTES
+  // Most runs of a table share a length (one chunk): its digits are copied, not recomputed.
+  const lengthDigits = new Uint8Array(16)
+  let cachedLength = -1
+  let cachedDigits = 0
+  let pos = 0
+  let run = firstRun
+  for (; run < runs.count && pos <= last; run++) {
+    const lengthBytes = runs.lengthBytes(run)
+    if (kindBytes !== undefined) {
+      pos = writeChunksMapLine(buf, pos, runs.offsetBytes(run), lengthBytes, kindBytes[kinds!.codes[run]])
+      continue
+    }
+    pos = writeDecimal(buf, pos, runs.offsetBytes(run))
+    buf[pos++] = SPACE
+    if (lengthBytes !== cachedLength) {
+      cachedLength = lengthBytes
+      cachedDigits = writeDecimal(lengthDigits, 0, lengthBytes)
+    }
+    for (let d = 0; d < cachedDigits; d++) buf[pos++] = lengthDigits[d]
+    buf[pos++] = NEWLINE
+  }
+  return { nextRun: run, filledBytes: pos }
+}
+
+const SPACE = 0x20
+const NEWLINE = 0x0a

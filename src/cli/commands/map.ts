@@ -9,9 +9,12 @@ import { snapshotIdentityOfDevice } from '../../io/dm-identity'
 import { GenerationIdentities, UNKNOWN_SNAPSHOT } from '../../generation/generation-identity'
 import { resolveFrom } from '../../generation/resolve-identities'
 import { ChunkRuns } from '../../map/chunk-runs'
-import { chunksMapHeaderOf } from '../../map/chunks-map'
-import { CHUNKS_MAP_LINE_MAX_BYTES, formatChunksMapHeader, writeChunksMapLine } from '../../format/chunks-map-text'
+import { chunksMapHeaderOf, writeChunksMapLines } from '../../map/chunks-map'
+import { formatChunksMapHeader } from '../../format/chunks-map-text'
 import { printJson, writeStdout } from '../output'
+
+// Ten million lines are 180 MB: larger writes, fewer system calls.
+const LINES_BUFFER_BYTES = 1 << 20
 
 interface MapOptions extends ThinGenerationOptions {
   cow?: string
@@ -88,16 +91,11 @@ export function registerMap(program: Command): void {
       }
       await writeStdout(formatChunksMapHeader(header))
       // Lines written into one buffer, reused once stdout has taken it.
-      const lines = Buffer.allocUnsafe(1 << 16)
-      const kindBytes = kinds?.names.map((name) => Buffer.from(name, 'latin1'))
-      let filled = 0
-      for (let i = 0; i < runs.count; i++) {
-        if (filled + CHUNKS_MAP_LINE_MAX_BYTES > lines.length) {
-          await writeStdout(lines.subarray(0, filled))
-          filled = 0
-        }
-        filled = writeChunksMapLine(lines, filled, runs.offsetBytes(i), runs.lengthBytes(i), kindBytes?.[kinds!.codes[i]])
+      const lines = Buffer.allocUnsafe(LINES_BUFFER_BYTES)
+      for (let run = 0; run < runs.count; ) {
+        const written = writeChunksMapLines(runs, kinds, run, lines)
+        await writeStdout(lines.subarray(0, written.filledBytes))
+        run = written.nextRun
       }
-      await writeStdout(lines.subarray(0, filled))
     })
 }
