@@ -9,6 +9,12 @@ test('the command list is complete', () => {
   expect(names.sort()).toEqual(['apply', 'backup', 'demo', 'history', 'list', 'map', 'mount', 'receive', 'send', 'umount', 'verify'])
 })
 
+test('a run loads only the command it names', () => {
+  expect(buildProgram(['node', 'snapdelta', 'map', '--cow', 'x']).commands.map((c) => c.name())).toEqual(['map'])
+  expect(buildProgram(['node', 'snapdelta', '--version']).commands).toEqual([])
+  expect(buildProgram(['node', 'snapdelta', 'frobnicate']).commands.map((c) => c.name()).sort()).toEqual([...names].sort())
+})
+
 test.each(names)('snapdelta %s --help', async (name) => {
   const result = await runCli([name, '--help'])
   expect(result.exitCode).toBe(0)
