@@ -107,6 +107,8 @@ export async function readExceptionTable(device: CowDevice & { direct?: boolean 
       const readError = await inFlight[area % AREAS_IN_FLIGHT]
       if (readError) throw readError
       const decoded = parseExceptionArea(slot(area), perArea, oldScratch, newScratch)
+      const dataStart = areaChunk(area, perArea)
+      const dataEnd = areaChunk(area + 1, perArea)
       if (count + decoded.count > store.length) {
         store = grow(store, count)
         if (newStore) newStore = grow(newStore, count)
@@ -118,7 +120,8 @@ export async function readExceptionTable(device: CowDevice & { direct?: boolean 
             `${source}: exception ${count + e} (area ${area}) points at chunk ${newChunk}, outside the COW device (${cowChunks} chunks): the table is corrupt`,
           )
         }
-        if (isMetadataChunk(newChunk, perArea)) {
+        // The kernel allocates an area's data chunks right after it: test that range first, and the modulo of isMetadataChunk (a double) only outside it.
+        if (!(newChunk > dataStart && newChunk < dataEnd) && isMetadataChunk(newChunk, perArea)) {
           throw new InvalidInputError(
             `${source}: exception ${count + e} (area ${area}) points at chunk ${newChunk}, which is a metadata area or the header: the table is corrupt`,
           )
