@@ -1,10 +1,10 @@
 // `snapdelta map` as users run it: the built CLI in a child process.
 import { createHash } from 'crypto'
-import { readFileSync } from 'fs'
+import { readFileSync, writeFileSync } from 'fs'
 import path from 'path'
 import { writeCowImage } from '../../src/cow/cow-writer'
 import { parseChunksMap } from '../../src/format/chunks-map-text'
-import { runCli } from '../helpers/cli'
+import { CLI, runCli, runCommand } from '../helpers/cli'
 import { realKernelFixture } from '../helpers/fixtures'
 import { scratchDir, removeScratchRoot } from '../helpers/tmp'
 
@@ -50,6 +50,23 @@ test('without --snapshot: no unknown values (JSON null, header lines left out); 
   const { runList, ...fields } = json
   expect(lines[0]).toEqual(fields)
   expect(lines.slice(1)).toEqual(runList)
+})
+
+test('a map of 200,000 runs redirected into a file (written from the thread pool) equals the one through a pipe, appended after what the file held', async () => {
+  const dir = scratchDir('map')
+  const cow = path.join(dir, 'many.img')
+  // Every other chunk in shuffled commit order: 200,000 runs, several of the command's 1 MiB buffers.
+  const chunks = Array.from({ length: 200_000 }, (_, i) => ((i * 7919) % 200_000) * 2)
+  await writeCowImage(cow, { chunkSizeSectors: 8, oldChunks: chunks })
+  const piped = await runCli(['map', '--cow', cow])
+  expect(piped.exitCode).toBe(0)
+  expect(parseChunksMap(piped.stdout, 'stdout').offsets.length).toBe(200_000)
+  const file = path.join(dir, 'many.map')
+  writeFileSync(file, 'kept\n')
+  const redirected = await runCommand('sh', ['-c', 'exec "$0" "$1" map --cow "$2" >> "$3"', process.execPath, CLI, cow, file])
+  expect(redirected.stderr).toBe('')
+  expect(redirected.exitCode).toBe(0)
+  expect(readFileSync(file, 'utf8')).toBe(`kept\n${piped.stdout}`)
 })
 
 test('an invalid snapshot: exit 3, the file named, a full copy asked for, nothing on stdout', async () => {

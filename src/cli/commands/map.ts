@@ -11,7 +11,7 @@ import { resolveFrom } from '../../generation/resolve-identities'
 import { ChunkRuns } from '../../map/chunk-runs'
 import { chunksMapHeaderOf, writeChunksMapLines } from '../../map/chunks-map'
 import { formatChunksMapHeader } from '../../format/chunks-map-text'
-import { printJson, writeStdout } from '../output'
+import { printJson, writeStdout, writeStdoutOverlapped } from '../output'
 
 // Ten million lines are 180 MB: larger writes, fewer system calls.
 const LINES_BUFFER_BYTES = 1 << 20
@@ -90,12 +90,15 @@ export function registerMap(program: Command): void {
         return
       }
       await writeStdout(formatChunksMapHeader(header))
-      // Lines written into one buffer, reused once stdout has taken it.
-      const lines = Buffer.allocUnsafe(LINES_BUFFER_BYTES)
-      for (let run = 0; run < runs.count; ) {
-        const written = writeChunksMapLines(runs, kinds, run, lines)
-        await writeStdout(lines.subarray(0, written.filledBytes))
+      // Two buffers: one is filled while stdout takes the other.
+      const buffers = [Buffer.allocUnsafe(LINES_BUFFER_BYTES), Buffer.allocUnsafe(LINES_BUFFER_BYTES)]
+      let taking: Promise<void> = Promise.resolve()
+      for (let run = 0, next = 0; run < runs.count; next ^= 1) {
+        const written = writeChunksMapLines(runs, kinds, run, buffers[next])
+        await taking
+        taking = writeStdoutOverlapped(buffers[next].subarray(0, written.filledBytes))
         run = written.nextRun
       }
+      await taking
     })
 }
