@@ -49,7 +49,26 @@ export async function mountWithCli(mountpoint: string, args: string[], env?: Nod
     await forceUnmount(mounted)
     throw new Error(`snapdelta mount exited 0 but ${mountpoint} is not mounted`)
   }
+  if ((env ?? process.env).SNAPDELTA_FAST_READ === '0') await expectJsReadPath(mounted)
   return mounted
+}
+
+// `npm run test:js-read-path` runs the mount suites with the native read path
+// switched off: a mount that still used it would make that run prove nothing.
+async function expectJsReadPath(mounted: Mounted): Promise<void> {
+  for (const entry of await fsp.readdir(mounted.mountpoint)) {
+    let info: { readPath?: string }
+    try {
+      info = JSON.parse(await fsp.readFile(`${mounted.mountpoint}/${entry}/info.json`, 'utf8'))
+    } catch {
+      continue
+    }
+    if (info.readPath !== 'js') {
+      await forceUnmount(mounted)
+      throw new Error(`SNAPDELTA_FAST_READ=0, but ${entry}/info.json says readPath ${info.readPath}`)
+    }
+    return
+  }
 }
 
 /** `snapdelta umount`: must succeed, leave nothing mounted, and the server must have exited. */
