@@ -49,13 +49,14 @@ let stdoutIsFile: boolean | undefined
  * not change `data`, nor write anything else, until the promise settles.
  */
 export function writeStdoutOverlapped(data: Buffer, what = 'output'): Promise<void> {
-  stdoutIsFile ??= fstatSync(1).isFile()
+  stdoutIsFile ??= isRegularFile(1)
   if (!stdoutIsFile) return writeStdout(data, what)
   return new Promise<void>((resolve, reject) => {
     let done = 0
     const step = (): void =>
       write(1, data, done, data.length - done, null, (err, n) => {
         if (err) return reject(stdoutError(err, what))
+        if (n === 0) return reject(stdoutError(new Error(`the file took no bytes after ${bytesWritten}`), what))
         done += n
         bytesWritten += n
         if (done < data.length) step()
@@ -63,6 +64,15 @@ export function writeStdoutOverlapped(data: Buffer, what = 'output'): Promise<vo
       })
     step()
   })
+}
+
+// A closed or odd stdout takes the ordinary path, which reports it as writeStdout does.
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile()
+  } catch {
+    return false
+  }
 }
 
 /** `value` as one JSON document, the way every --json prints it. */
