@@ -39,23 +39,41 @@ function lowestSetBit(word: number): number {
 
 /** Runs from mergeThroughBitmap: run i starts at chunk `starts[i]` and is `lengths[i]` chunks long. */
 export interface MergedChunks {
-  runs: number
   starts: Uint32Array
   lengths: Uint32Array
 }
 
+/** Set bits of a 32-bit word. */
+function bitCount(word: number): number {
+  word -= (word >>> 1) & 0x55555555
+  word = (word & 0x33333333) + ((word >>> 2) & 0x33333333)
+  return Math.imul((word + (word >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24
+}
+
+/** Runs in a bitmap: the set bits whose lower neighbour (across words too) is clear. */
+function countRuns(bits: Int32Array): number {
+  let runs = 0
+  let carry = 0
+  for (let w = 0; w < bits.length; w++) {
+    const word = bits[w]
+    runs += bitCount(word & ~((word << 1) | carry))
+    carry = word >>> 31
+  }
+  return runs
+}
+
 /**
  * Merges `chunks[0..count)` (any order, duplicates allowed, all <= maxChunk)
- * into ascending runs. Consumes `chunks`: the run starts are written over it,
- * once every chunk is in the bitmap. A run's length fits 32 bits because
- * maxChunk does.
+ * into ascending runs, in arrays of exactly the number of runs. A run's
+ * length fits 32 bits because maxChunk does.
  */
 export function mergeThroughBitmap(chunks: Uint32Array, count: number, maxChunk: number): MergedChunks {
   const words = Math.floor(maxChunk / 32) + 1
   const bits = setBits(chunks, count, maxChunk, words)
-  // Allocated only now: setBits' scratch copy is garbage by here.
-  const lengths = new Uint32Array(count)
-  const starts = chunks
+  // Counted first, so the runs need no larger arrays and no right-sized copies of them.
+  const runCount = countRuns(bits)
+  const starts = new Uint32Array(runCount)
+  const lengths = new Uint32Array(runCount)
   let runs = 0
   // First chunk of the run still open at the end of the previous word, or -1.
   let openStart = -1
@@ -91,5 +109,5 @@ export function mergeThroughBitmap(chunks: Uint32Array, count: number, maxChunk:
     lengths[runs] = words * 32 - openStart
     runs++
   }
-  return { runs, starts, lengths }
+  return { starts, lengths }
 }

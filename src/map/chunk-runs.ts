@@ -72,8 +72,8 @@ export class ChunkRuns {
 
 /**
  * Builds runs from chunk indices in any order, duplicates allowed. Consumes
- * `chunks[0..count)`: reuses its memory for the run starts. Dense tables go
- * through a bitmap (chunk-bitmap.ts), the others through a sort.
+ * `chunks[0..count)`: sorting reuses its memory. Dense tables go through a
+ * bitmap (chunk-bitmap.ts), the others through a sort.
  */
 export function buildChunkRuns(
   chunks: ChunkIndexArray,
@@ -85,8 +85,8 @@ export function buildChunkRuns(
   let maxChunk = -1
   for (let i = 0; i < count; i++) if (input[i] > maxChunk) maxChunk = input[i]
   if (input instanceof Uint32Array && bitmapFits(count, maxChunk)) {
-    const { runs, starts, lengths } = mergeThroughBitmap(input, count, maxChunk)
-    return new ChunkRuns(chunkSizeBytes, deviceSizeBytes, starts.slice(0, runs), lengths.slice(0, runs))
+    const { starts, lengths } = mergeThroughBitmap(input, count, maxChunk)
+    return new ChunkRuns(chunkSizeBytes, deviceSizeBytes, starts, lengths)
   }
   const sorted = sortChunkIndices(input)
   const lengths = new Uint32Array(count)
