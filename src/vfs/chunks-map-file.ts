@@ -1,10 +1,10 @@
 // chunks.map as a file that scales to millions of runs: its size is computed
 // without building the text, and a read renders only the lines it covers,
 // found through a sparse index of where every INDEX_STRIDE-th line starts.
-import { chunksMapLineBytes, formatChunksMapHeader, formatChunksMapLine } from '../format/chunks-map-text'
+import { CHUNKS_MAP_LINE_MAX_BYTES, chunksMapLineBytes, formatChunksMapHeader } from '../format/chunks-map-text'
 import { ChunkRuns } from '../map/chunk-runs'
 import { kindName, RunKinds } from '../map/run-kinds'
-import { chunksMapHeaderOf } from '../map/chunks-map'
+import { chunksMapHeaderOf, writeChunksMapLines } from '../map/chunks-map'
 import { VfsFile } from './node'
 
 // Lines between index entries: a read walks at most this many line lengths
@@ -17,6 +17,8 @@ export class ChunksMapFile implements VfsFile {
   private readonly header: Buffer
   /** lineStartBytes[k]: offset in the body (after the header) of line k * INDEX_STRIDE. */
   private readonly lineStartBytes: Float64Array
+  /** The lines a read covers, rendered as bytes; reused (a read never waits between rendering and copying). */
+  private lines = Buffer.alloc(0)
 
   constructor(
     private readonly runs: ChunkRuns,
@@ -45,13 +47,12 @@ export class ChunksMapFile implements VfsFile {
     if (endBytes <= this.header.length) return n
     const bodyStart = Math.max(0, offsetBytes - this.header.length)
     const bodyEnd = endBytes - this.header.length
-    let { line, lineStartBytes } = this.lineAt(bodyStart)
-    let text = ''
-    while (lineStartBytes + text.length < bodyEnd && line < this.runs.count) {
-      text += formatChunksMapLine(this.runs.offsetBytes(line), this.runs.lengthBytes(line), kindName(this.kinds, line))
-      line++
-    }
-    target.write(text.slice(bodyStart - lineStartBytes, bodyEnd - lineStartBytes), this.header.length + bodyStart - offsetBytes, 'latin1')
+    const { line, lineStartBytes } = this.lineAt(bodyStart)
+    // Room for every line up to bodyEnd: writeChunksMapLines stops only when a longest line no longer fits.
+    const needed = bodyEnd - lineStartBytes + CHUNKS_MAP_LINE_MAX_BYTES
+    if (this.lines.length < needed) this.lines = Buffer.allocUnsafe(needed)
+    const { filledBytes } = writeChunksMapLines(this.runs, this.kinds, line, this.lines)
+    this.lines.copy(target, this.header.length + bodyStart - offsetBytes, bodyStart - lineStartBytes, Math.min(filledBytes, bodyEnd - lineStartBytes))
     return n
   }
 
