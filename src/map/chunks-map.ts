@@ -1,6 +1,6 @@
-// chunks.map for a set of runs: the header fields they imply, and the whole
-// text for small maps. Large maps are rendered piecewise (src/vfs/chunks-map-file.ts,
-// snapdelta map) from the same header.
+// chunks.map for a set of runs: the header fields they imply, the whole text
+// for small maps, and the line writer that renders large maps piecewise as
+// bytes (src/vfs/chunks-map-file.ts, snapdelta map) under the same header.
 import { CHUNKS_MAP_LINE_MAX_BYTES, ChunksMapHeader, formatChunksMapHeader, formatChunksMapLine, writeChunksMapLine } from '../format/chunks-map-text'
 import { writeDecimal } from '../format/decimal-ascii'
 import { ChunkRuns } from './chunk-runs'
