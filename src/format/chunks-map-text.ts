@@ -59,8 +59,9 @@ export function writeChunksMapLine(buf: Uint8Array, pos: number, offsetBytes: nu
   return pos
 }
 
-const SPACE = 0x20
-const NEWLINE = 0x0a
+/** The field separator and line end of a chunks.map line, as bytes. */
+export const SPACE = 0x20
+export const NEWLINE = 0x0a
 
 /** Length in bytes of formatChunksMapLine's result, without building the string. */
 export function chunksMapLineBytes(offsetBytes: number, lengthBytes: number, kind?: string): number {

@@ -1,7 +1,15 @@
 // chunks.map for a set of runs: the header fields they imply, the whole text
 // for small maps, and the line writer that renders large maps piecewise as
 // bytes (src/vfs/chunks-map-file.ts, snapdelta map) under the same header.
-import { CHUNKS_MAP_LINE_MAX_BYTES, ChunksMapHeader, formatChunksMapHeader, formatChunksMapLine, writeChunksMapLine } from '../format/chunks-map-text'
+import {
+  CHUNKS_MAP_LINE_MAX_BYTES,
+  ChunksMapHeader,
+  formatChunksMapHeader,
+  formatChunksMapLine,
+  NEWLINE,
+  SPACE,
+  writeChunksMapLine,
+} from '../format/chunks-map-text'
 import { writeDecimal } from '../format/decimal-ascii'
 import { ChunkRuns } from './chunk-runs'
 import { kindName, RunKinds } from './run-kinds'
@@ -67,6 +75,3 @@ export function writeChunksMapLines(runs: ChunkRuns, kinds: RunKinds | null, fir
   }
   return { nextRun: run, filledBytes: pos }
 }
-
-const SPACE = 0x20
-const NEWLINE = 0x0a
